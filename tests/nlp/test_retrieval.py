@@ -1,0 +1,117 @@
+"""ClaimIndex behaviour on hand-made vectors: bookkeeping, ranking, lexical folding, thresholds."""
+
+import numpy as np
+import pytest
+
+from factnlp.retrieval import ClaimIndex
+from factnlp.text import tokenize
+
+DIM = 16
+
+
+def unit(*hot: int, noise: np.ndarray | None = None) -> np.ndarray:
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[list(hot)] = 1.0
+    if noise is not None:
+        vector = vector + noise
+    return vector / np.linalg.norm(vector)
+
+
+def make_index(texts: dict[int, str], vectors: dict[int, np.ndarray], **options) -> ClaimIndex:
+    index = ClaimIndex(DIM, **options)
+    ids = list(texts)
+    index.upsert_many(ids=ids, vectors=np.stack([vectors[i] for i in ids]), texts=[texts[i] for i in ids])
+    return index
+
+
+def test_upsert_replace_and_remove_keep_ids_consistent():
+    index = make_index({1: "one", 2: "two", 3: "three"}, {1: unit(0), 2: unit(1), 3: unit(2)})
+    assert len(index) == 3 and 2 in index and 4 not in index
+
+    index.upsert_many(ids=[2], vectors=unit(5)[None, :], texts=["two replaced"])
+    assert len(index) == 3
+    assert index.search(sentence_vectors=unit(5)[None, :], sentences=["x"], min_score=0.9)[0].claim_id == 2
+
+    assert index.remove(1) is True
+    assert index.remove(1) is False
+    assert len(index) == 2 and 1 not in index
+    # The row moved into the removed slot must still answer for its own id.
+    hits = index.search(sentence_vectors=unit(2)[None, :], sentences=["x"], min_score=0.9)
+    assert [hit.claim_id for hit in hits] == [3]
+
+
+def test_rejects_vectors_of_the_wrong_shape():
+    index = ClaimIndex(DIM)
+    with pytest.raises(ValueError):
+        index.upsert_many(ids=[1], vectors=np.ones((1, DIM + 1)), texts=["x"])
+    with pytest.raises(ValueError):
+        index.upsert_many(ids=[1, 2], vectors=np.ones((1, DIM)), texts=["x", "y"])
+
+
+def test_semantic_score_is_max_over_sentences_and_sentences_are_ordered_best_first():
+    index = make_index({7: "claim"}, {7: unit(3)})
+    sentences = ["far", "closest", "close"]
+    vectors = np.stack([unit(9), unit(3), unit(3, 4)])
+    [hit] = index.search(sentence_vectors=vectors, sentences=sentences, min_score=0.5)
+    assert hit.claim_id == 7
+    assert hit.semantic_score == pytest.approx(1.0, abs=1e-3)
+    assert hit.sentence_indexes[0] == 1
+    assert 0 not in hit.sentence_indexes  # an unrelated sentence is not offered as evidence
+
+
+def test_min_score_and_top_k_limit_results():
+    rng = np.random.default_rng(0)
+    texts = {i: f"claim {i}" for i in range(50)}
+    vectors = {i: unit(i % DIM, noise=rng.normal(0, 0.1, DIM).astype(np.float32)) for i in texts}
+    index = make_index(texts, vectors, lexical_weight=0.0)
+    query = unit(0)[None, :]
+    everything = index.search(sentence_vectors=query, sentences=["q"], top_k=100, min_score=-1.0)
+    assert len(everything) == 50
+    assert [hit.score for hit in everything] == sorted((hit.score for hit in everything), reverse=True)
+    top = index.search(sentence_vectors=query, sentences=["q"], top_k=3, min_score=-1.0)
+    assert [hit.claim_id for hit in top] == [hit.claim_id for hit in everything[:3]]
+    strict = index.search(sentence_vectors=query, sentences=["q"], top_k=100, min_score=0.8)
+    assert strict and all(hit.score >= 0.8 for hit in strict)
+    assert len(strict) < 50
+
+
+def test_lexical_overlap_breaks_a_semantic_tie():
+    texts = {1: "The ministry raised bread prices in Cairo", 2: "A storm closed schools in Alexandria"}
+    index = make_index(texts, {1: unit(0, 1), 2: unit(0, 2)})
+    query = unit(0)[None, :]  # equally close to both
+    hits = index.search(sentence_vectors=query, sentences=["Bread prices were raised by the ministry"], min_score=0.0)
+    assert hits[0].claim_id == 1
+    assert hits[0].lexical_score > 0.3 > hits[1].lexical_score
+
+
+def test_no_shared_words_never_blocks_a_semantic_match():
+    index = make_index({1: "ستغادر القوات كازاخستان"}, {1: unit(0)})
+    [hit] = index.search(sentence_vectors=unit(0)[None, :], sentences=["Troops leave Kazakhstan"], min_score=0.5)
+    assert hit.lexical_score == 0.0
+    assert hit.score >= hit.semantic_score
+
+
+def test_arabic_lexical_match_ignores_diacritics_and_hamza_forms():
+    claim = "أعلنت الحكومة زيادة أسعار الوقود في المحافظات"
+    index = make_index({1: claim, 2: "فاز المنتخب بالمباراة النهائية"}, {1: unit(0), 2: unit(1)})
+    plain = index.lexical_scores([claim])
+    # Same words written with full harakat and bare alef instead of hamza forms.
+    vocalised = "اَعْلَنَتِ الحُكُومَةُ زِيَادَةَ اَسْعَارِ الوَقُودِ فِي المُحَافَظَاتِ"
+    assert tokenize(vocalised) == tokenize(claim)
+    folded = index.lexical_scores([vocalised])
+    assert folded[0] == pytest.approx(plain[0])
+    assert folded[0] > 0.5 and folded[1] == 0.0
+
+
+def test_lexical_scores_stay_between_zero_and_one_for_long_articles():
+    texts = {i: f"word{i} shared common text" for i in range(20)}
+    index = make_index(texts, {i: unit(i % DIM) for i in texts})
+    article = [" ".join(f"word{i}" for i in range(20)) + " shared common text"] * 30
+    scores = index.lexical_scores(article)
+    assert np.all(scores >= 0.0) and np.all(scores <= 1.0)
+
+
+def test_empty_index_and_empty_article_return_nothing():
+    assert ClaimIndex(DIM).search(sentence_vectors=unit(0)[None, :], sentences=["x"]) == []
+    index = make_index({1: "x"}, {1: unit(0)})
+    assert index.search(sentence_vectors=np.zeros((0, DIM)), sentences=[]) == []

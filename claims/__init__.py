@@ -1,0 +1,1 @@
+"""Claims, their status history, the evidence later articles bring, and follow-ups."""

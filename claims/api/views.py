@@ -1,0 +1,132 @@
+"""Claims and evidence endpoints: validate, call one service or selector, serialize."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..claimreview import claim_review_document
+from ..filters import ClaimFilter, EvidenceFilter
+from ..models import Claimant
+from .serializers import (
+    ClaimInputSerializer,
+    ClaimOutputSerializer,
+    EvidenceOutputSerializer,
+    EvidenceReviewInputSerializer,
+    StatusChangeInputSerializer,
+    StatusChangeOutputSerializer,
+)
+
+
+def _claimant_from(value):
+    if value is None or isinstance(value, Claimant):
+        return value
+    return services.claimant_get_or_create(name=value)
+
+
+class ClaimViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Claims editors log; status changes are recorded in their history."""
+
+    serializer_class = ClaimOutputSerializer
+    filterset_class = ClaimFilter
+    ordering_fields = ["created_at", "made_on", "follow_up_date", "status", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.claim_list()
+
+    def _output(self, claim, status_code=status.HTTP_200_OK):
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(ClaimOutputSerializer(claim, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(request=ClaimInputSerializer, responses={201: ClaimOutputSerializer})
+    def create(self, request):
+        data = ClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["claimant"] = _claimant_from(values.get("claimant"))
+        claim = services.claim_create(created_by=request.user, **values)
+        return self._output(claim, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClaimInputSerializer, responses={200: ClaimOutputSerializer})
+    def update(self, request, pk=None, partial=False):
+        claim = self.get_object()
+        data = ClaimInputSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "claimant" in values:
+            values["claimant"] = _claimant_from(values["claimant"])
+        claim = services.claim_update(claim=claim, updated_by=request.user, **values)
+        return self._output(claim)
+
+    @extend_schema(request=ClaimInputSerializer, responses={200: ClaimOutputSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(responses={200: StatusChangeOutputSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        claim = self.get_object()
+        page = self.paginate_queryset(selectors.claim_history(claim=claim))
+        return self.get_paginated_response(StatusChangeOutputSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: EvidenceOutputSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def evidence(self, request, pk=None):
+        claim = self.get_object()
+        queryset = EvidenceFilter(request.query_params, queryset=selectors.evidence_list().filter(claim=claim)).qs
+        page = self.paginate_queryset(queryset.order_by("-confidence", "-id"))
+        return self.get_paginated_response(EvidenceOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=StatusChangeInputSerializer, responses={201: StatusChangeOutputSerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        claim = self.get_object()
+        data = StatusChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.claim_change_status(
+            claim=claim,
+            status=data.validated_data["status"],
+            note=data.validated_data["note"],
+            evidence_ids=data.validated_data["evidence"],
+            changed_by=request.user,
+        )
+        return Response(StatusChangeOutputSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def claimreview(self, request, pk=None):
+        claim = self.get_object()
+        url = request.build_absolute_uri(f"/api/v1/claims/{claim.pk}/")
+        return Response(claim_review_document(claim=claim, url=url), content_type="application/ld+json")
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """What the pipeline found; editors accept or reject it."""
+
+    serializer_class = EvidenceOutputSerializer
+    filterset_class = EvidenceFilter
+    ordering_fields = ["created_at", "confidence", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.evidence_list()
+
+    @extend_schema(request=EvidenceReviewInputSerializer, responses={200: EvidenceOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        evidence = self.get_object()
+        data = EvidenceReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        evidence = services.evidence_review(
+            evidence=evidence,
+            decision=data.validated_data["decision"],
+            note=data.validated_data["note"],
+            reviewed_by=request.user,
+        )
+        return Response(EvidenceOutputSerializer(selectors.evidence_list().get(pk=evidence.pk)).data)

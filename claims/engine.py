@@ -1,0 +1,102 @@
+"""The worker's loaded NLP parts: embedder, stance model and an in-memory claim index kept in sync with the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from factnlp.embeddings import Embedder, shared_embedder
+from factnlp.retrieval import ClaimIndex
+from factnlp.stance import StanceModel, load_stance_model
+
+from .models import ClaimEmbedding
+
+# A row committed a little after a later one can carry an earlier timestamp;
+# re-reading this much of the past makes the refresh miss none (upserts are idempotent).
+_WATERMARK_SLACK = timedelta(seconds=60)
+
+
+def embedder() -> Embedder:
+    return shared_embedder(settings.NLP_EMBEDDER)
+
+
+@lru_cache(maxsize=2)
+def _stance_model(spec: str) -> StanceModel:
+    return load_stance_model(spec)
+
+
+def stance_model() -> StanceModel:
+    return _stance_model(settings.NLP_STANCE_MODEL)
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def vectors_from_bytes(data: bytes | memoryview, dim: int) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float16).reshape(-1, dim).astype(np.float32)
+
+
+class ClaimIndexCache:
+    """One ClaimIndex per worker process, refreshed from ClaimEmbedding rows.
+
+    New and re-embedded claims are picked up by an ``updated_at`` watermark;
+    deleted ones when the row count no longer matches. Refreshes are rate
+    limited so a busy worker does not query for every article.
+    """
+
+    def __init__(self, *, min_refresh_seconds: float = 2.0):
+        self._lock = threading.Lock()
+        self._index: ClaimIndex | None = None
+        self._model_name = ""
+        self._watermark = None
+        self._last_refresh = 0.0
+        self._min_refresh_seconds = min_refresh_seconds
+
+    def reset(self) -> None:
+        with self._lock:
+            self._index = None
+
+    def get(self, *, force: bool = False) -> ClaimIndex:
+        with self._lock:
+            model = embedder()
+            if self._index is None or self._model_name != model.name:
+                self._index, self._model_name, self._watermark = ClaimIndex(model.dim), model.name, None
+                force = True
+            if force or time.monotonic() - self._last_refresh >= self._min_refresh_seconds:
+                self._refresh(model)
+            return self._index
+
+    def _refresh(self, model: Embedder) -> None:
+        rows = ClaimEmbedding.objects.filter(model_name=model.name)
+        started = timezone.now()
+        changed = rows if self._watermark is None else rows.filter(updated_at__gte=self._watermark - _WATERMARK_SLACK)
+        batch_ids, batch_vectors, batch_texts = [], [], []
+        for claim_id, vector, text in changed.values_list("claim_id", "vector", "claim__text").iterator(chunk_size=5000):
+            batch_ids.append(claim_id)
+            batch_vectors.append(np.frombuffer(bytes(vector), dtype=np.float16))
+            batch_texts.append(text)
+            if len(batch_ids) >= 5000:
+                self._upsert(batch_ids, batch_vectors, batch_texts, model.dim)
+                batch_ids, batch_vectors, batch_texts = [], [], []
+        if batch_ids:
+            self._upsert(batch_ids, batch_vectors, batch_texts, model.dim)
+        if rows.count() != len(self._index):
+            present = set(rows.values_list("claim_id", flat=True))
+            for claim_id in [int(i) for i in self._index.ids if int(i) not in present]:
+                self._index.remove(claim_id)
+        self._watermark = started
+        self._last_refresh = time.monotonic()
+
+    def _upsert(self, ids, vectors, texts, dim: int) -> None:
+        matrix = np.vstack(vectors).astype(np.float32).reshape(-1, dim)
+        self._index.upsert_many(ids=ids, vectors=matrix, texts=texts)
+
+
+claim_index_cache = ClaimIndexCache()

@@ -1,0 +1,176 @@
+"""Services that run the NLP core on stored rows: embed claims, match articles, backfill claims."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from factnlp.matching import ClaimText, PreparedArticle, match_article, prepare_article
+from factnlp.retrieval import ClaimIndex
+from sources.choices import ArticleState
+from sources.models import Article
+from sources.services import article_set_state
+
+from . import engine
+from .choices import BackfillState
+from .models import BackfillRun, Claim, ClaimEmbedding
+from .services import evidence_record, text_hash
+
+logger = logging.getLogger(__name__)
+
+
+def claim_embed(*, claim_id: int) -> bool:
+    """Compute and keep the claim's vector; a no-op when text and model are unchanged."""
+    claim = Claim.objects.filter(pk=claim_id).only("text").first()
+    if claim is None:
+        return False
+    model = engine.embedder()
+    digest = text_hash(claim.text)
+    existing = ClaimEmbedding.objects.filter(claim_id=claim_id).first()
+    if existing and existing.model_name == model.name and existing.text_hash == digest:
+        return False
+    vector = model.embed([claim.text])[0]
+    ClaimEmbedding.objects.update_or_create(
+        claim_id=claim_id,
+        defaults={"model_name": model.name, "vector": engine.vector_to_bytes(vector), "text_hash": digest},
+    )
+    return True
+
+
+def _claim_texts(claim_ids) -> dict[int, ClaimText]:
+    return {
+        pk: ClaimText(text=text, language=language or None, made_on=made_on)
+        for pk, text, language, made_on in Claim.objects.filter(pk__in=list(claim_ids)).values_list(
+            "pk", "text", "language", "made_on"
+        )
+    }
+
+
+def _record_matches(*, article_id: int, matches, model_version: str) -> int:
+    created = 0
+    for match in matches:
+        _evidence, is_new = evidence_record(
+            claim_id=match.claim_id,
+            article_id=article_id,
+            stance=match.stance,
+            confidence=match.confidence,
+            sentences=match.evidence,
+            model_version=model_version,
+            retrieval_score=match.retrieval_score,
+            high_confidence=match.high_confidence,
+        )
+        created += is_new
+    return created
+
+
+def _match_options() -> dict:
+    return {
+        "top_k": settings.MATCH_TOP_K,
+        "min_retrieval_score": settings.MATCH_MIN_RETRIEVAL_SCORE,
+        "high_confidence": settings.MATCH_HIGH_CONFIDENCE,
+        "min_evidence_chars": settings.MATCH_MIN_EVIDENCE_CHARS,
+    }
+
+
+def article_match(*, article_id: int) -> int | None:
+    """Run an article through the pipeline and store what it says about known claims.
+
+    Returns the number of new evidence rows, or None when the article is gone or
+    another worker already finished it.
+    """
+    claimed = Article.objects.filter(pk=article_id).exclude(state=ArticleState.DONE)
+    if not claimed.exists():
+        return None
+    article_set_state(article_id=article_id, state=ArticleState.PROCESSING)
+    article = Article.objects.get(pk=article_id)
+    model = engine.embedder()
+    prepared = prepare_article(
+        title=article.title,
+        body=article.body,
+        language=article.language or None,
+        embedder=model,
+        published_on=article.published_at.date() if article.published_at else None,
+    )
+    index = engine.claim_index_cache.get()
+    candidates = index.search(
+        sentence_vectors=prepared.sentence_vectors,
+        sentences=prepared.sentences,
+        top_k=settings.MATCH_TOP_K,
+        min_score=settings.MATCH_MIN_RETRIEVAL_SCORE,
+    )
+    claims = _claim_texts(c.claim_id for c in candidates)
+    stance = engine.stance_model()
+    matches = match_article(article=prepared, index=index, claims=claims, stance_model=stance, **_match_options())
+    with transaction.atomic():
+        created = _record_matches(article_id=article_id, matches=matches, model_version=stance.version)
+        Article.objects.filter(pk=article_id).update(
+            language=article.language or prepared.language,
+            sentences=list(prepared.sentences),
+            sentence_vectors=engine.vector_to_bytes(prepared.sentence_vectors),
+            embedding_model=model.name,
+        )
+        article_set_state(article_id=article_id, state=ArticleState.DONE, processed_at=timezone.now())
+    return created
+
+
+def backfill_start(*, claim_id: int) -> BackfillRun:
+    return BackfillRun.objects.create(claim_id=claim_id, window_days=settings.BACKFILL_WINDOW_DAYS)
+
+
+def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
+    """Check one claim against processed articles of the window, recording progress as it goes."""
+    run = BackfillRun.objects.select_related("claim").filter(pk=run_id).first()
+    if run is None or run.state == BackfillState.DONE:
+        return run
+    claim = run.claim
+    model = engine.embedder()
+    embedding = ClaimEmbedding.objects.filter(claim=claim, model_name=model.name).first()
+    if embedding is None:
+        claim_embed(claim_id=claim.pk)
+        embedding = ClaimEmbedding.objects.get(claim=claim)
+    since = timezone.now() - timedelta(days=run.window_days)
+    articles = (
+        Article.objects.filter(state=ArticleState.DONE, embedding_model=model.name)
+        .filter(Q(published_at__gte=since) | Q(published_at__isnull=True, created_at__gte=since))
+        .order_by("pk")
+    )
+    run.state, run.articles_total, run.articles_done, run.evidence_found = BackfillState.RUNNING, articles.count(), 0, 0
+    run.save(update_fields=["state", "articles_total", "articles_done", "evidence_found"])
+
+    # A one-claim index scores articles exactly as the live pipeline would.
+    index = ClaimIndex(model.dim)
+    index.upsert_many(ids=[claim.pk], vectors=engine.vectors_from_bytes(embedding.vector, model.dim), texts=[claim.text])
+    claims = _claim_texts([claim.pk])
+    stance = engine.stance_model()
+    options = _match_options()
+    fields = ("pk", "title", "language", "published_at", "sentences", "sentence_vectors")
+    done = found = 0
+    for start in range(0, run.articles_total, chunk_size):
+        for pk, title, language, published_at, sentences, vectors in articles[start : start + chunk_size].values_list(
+            *fields
+        ):
+            if not sentences or vectors is None:
+                continue
+            # The stored sentences start with the title and cover the body.
+            prepared = PreparedArticle(
+                title=title,
+                body="\n".join(sentences[1:] if title else sentences),
+                language=language or "und",
+                sentences=tuple(sentences),
+                sentence_vectors=engine.vectors_from_bytes(vectors, model.dim),
+                embedder_name=model.name,
+                published_on=published_at.date() if published_at else None,
+            )
+            matches = match_article(article=prepared, index=index, claims=claims, stance_model=stance, **options)
+            found += _record_matches(article_id=pk, matches=matches, model_version=stance.version)
+        done = min(run.articles_total, start + chunk_size)
+        BackfillRun.objects.filter(pk=run.pk).update(articles_done=done, evidence_found=found)
+    run.state, run.articles_done, run.evidence_found, run.finished_at = BackfillState.DONE, done, found, timezone.now()
+    run.save(update_fields=["state", "articles_done", "evidence_found", "finished_at"])
+    return run
+

@@ -1,0 +1,251 @@
+"""Writes on claims: create, edit, change status, record and review evidence."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from factcheck.api.exceptions import DomainError
+from factnlp.text import detect_language, normalize_for_search
+
+from .choices import ClaimKind, ClaimStatus, FollowUpSource, ReviewState
+from .models import Claim, Claimant, ClaimStatusChange, Evidence, Tag
+
+_UNSET = object()
+
+
+def claimant_get_or_create(*, name: str) -> Claimant:
+    """The claimant with this name (ignoring case, diacritics and hamza forms), created if new."""
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("A claimant needs a name.", field="claimant")
+    normalized = normalize_for_search(name)
+    claimant = Claimant.objects.filter(name_normalized=normalized).first()
+    if claimant:
+        return claimant
+    try:
+        with transaction.atomic():
+            return Claimant.objects.create(name=name, name_normalized=normalized)
+    except IntegrityError:  # created concurrently by another request
+        return Claimant.objects.get(name_normalized=normalized)
+
+
+def _tags_get_or_create(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if name:
+            tags.append(Tag.objects.get_or_create(name=name)[0])
+    return tags
+
+
+def _proposed_follow_up(*, text: str, made_on: date | None, kind: str, language: str):
+    if kind == ClaimKind.STATEMENT:
+        return None
+    from factnlp.deadlines import propose_follow_up
+
+    return propose_follow_up(
+        text=text,
+        made_on=made_on or timezone.localdate(),
+        language=language,
+        vague_horizon_days=settings.FOLLOW_UP_VAGUE_HORIZON_DAYS,
+    )
+
+
+def claim_create(
+    *,
+    text: str,
+    created_by,
+    claimant: Claimant | None = None,
+    language: str = "",
+    kind: str = ClaimKind.STATEMENT,
+    made_on: date | None = None,
+    first_appearance_url: str = "",
+    first_appearance_article=None,
+    follow_up_date: date | None = None,
+    tags: Sequence[str] = (),
+) -> Claim:
+    """Log a claim, record its first status, and queue its indexing and backfill."""
+    text = text.strip()
+    if not text:
+        raise DomainError("The claim text is empty.", field="text")
+    language = language or detect_language(text)
+    claim = Claim(
+        text=text,
+        text_normalized=normalize_for_search(text),
+        language=language,
+        claimant=claimant,
+        kind=kind,
+        made_on=made_on,
+        first_appearance_url=first_appearance_url,
+        first_appearance_article=first_appearance_article,
+        created_by=created_by,
+    )
+    if follow_up_date:
+        claim.follow_up_date, claim.follow_up_source = follow_up_date, FollowUpSource.SET
+    else:
+        proposal = _proposed_follow_up(text=text, made_on=made_on, kind=kind, language=language)
+        if proposal:
+            claim.follow_up_date = proposal.due_on
+            claim.follow_up_source = FollowUpSource.PROPOSED
+            claim.follow_up_phrase = proposal.phrase[:300]
+    with transaction.atomic():
+        claim.save()
+        claim.tags.set(_tags_get_or_create(tags))
+        ClaimStatusChange.objects.create(
+            claim=claim, from_status="", to_status=claim.status, changed_by=created_by, note="Claim logged."
+        )
+        transaction.on_commit(lambda: _enqueue_claim_indexing(claim.pk))
+    return claim
+
+
+def _enqueue_claim_indexing(claim_id: int) -> None:
+    from .tasks import claim_index_task
+
+    claim_index_task.delay(claim_id)
+
+
+def claim_update(
+    *,
+    claim: Claim,
+    updated_by,
+    text: str | None = None,
+    language: str | None = None,
+    claimant=_UNSET,
+    kind: str | None = None,
+    made_on=_UNSET,
+    first_appearance_url: str | None = None,
+    follow_up_date=_UNSET,
+    tags: Sequence[str] | None = None,
+) -> Claim:
+    """Edit a claim's description. Status changes go through :func:`claim_change_status`."""
+    text_changed = False
+    if text is not None and text.strip() != claim.text:
+        if not text.strip():
+            raise DomainError("The claim text is empty.", field="text")
+        claim.text = text.strip()
+        claim.text_normalized = normalize_for_search(claim.text)
+        text_changed = True
+        if not language:
+            claim.language = detect_language(claim.text)
+    if language:
+        claim.language = language
+    if claimant is not _UNSET:
+        claim.claimant = claimant
+    if kind is not None:
+        claim.kind = kind
+    if made_on is not _UNSET:
+        claim.made_on = made_on
+    if first_appearance_url is not None:
+        claim.first_appearance_url = first_appearance_url
+    if follow_up_date is not _UNSET:
+        claim.follow_up_date = follow_up_date
+        claim.follow_up_source = FollowUpSource.SET if follow_up_date else ""
+        claim.follow_up_phrase = ""
+    with transaction.atomic():
+        claim.save()
+        if tags is not None:
+            claim.tags.set(_tags_get_or_create(tags))
+        if text_changed:
+            transaction.on_commit(lambda: _enqueue_claim_indexing(claim.pk))
+    return claim
+
+
+def claim_change_status(
+    *, claim: Claim, status: str, changed_by, note: str = "", evidence_ids: Sequence[int] = ()
+) -> ClaimStatusChange:
+    """Move a claim to a new status and append the step to its history."""
+    if status not in ClaimStatus.values:
+        raise DomainError(f"'{status}' is not a status; use one of {', '.join(ClaimStatus.values)}.", field="status")
+    evidence = list(Evidence.objects.filter(claim=claim, pk__in=set(evidence_ids)))
+    missing = set(evidence_ids) - {e.pk for e in evidence}
+    if missing:
+        raise DomainError(
+            f"Evidence {sorted(missing)} does not exist or belongs to another claim.", field="evidence"
+        )
+    with transaction.atomic():
+        # Lock the row so two editors changing status at once both get recorded
+        # with the right "from".
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        change = ClaimStatusChange.objects.create(
+            claim=locked, from_status=locked.status, to_status=status, changed_by=changed_by, note=note
+        )
+        change.evidence.set(evidence)
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        claim.status = status
+    _notify("claim.status_changed", claim_id=claim.pk, status_change_id=change.pk)
+    return change
+
+
+def evidence_review(*, evidence: Evidence, decision: str, reviewed_by, note: str = "") -> Evidence:
+    """Accept or reject a pending evidence row."""
+    states = {"accept": ReviewState.ACCEPTED, "reject": ReviewState.REJECTED}
+    if decision not in states:
+        raise DomainError("Decision must be 'accept' or 'reject'.", field="decision")
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if locked.review_state != ReviewState.PENDING:
+            raise DomainError(
+                f"This evidence was already {locked.review_state}.", status_code=409, code="already_reviewed"
+            )
+        locked.review_state = states[decision]
+        locked.reviewed_by = reviewed_by
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note
+        locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
+    return locked
+
+
+def evidence_record(
+    *,
+    claim_id: int,
+    article_id: int,
+    stance: str,
+    confidence: float,
+    sentences: Sequence[str],
+    model_version: str,
+    retrieval_score: float | None,
+    high_confidence: bool,
+) -> tuple[Evidence, bool]:
+    """Store the pipeline's finding for a claim-article pair, once.
+
+    Re-running the pipeline refreshes a pending row but never touches one an
+    editor has already judged.
+    """
+    values = {
+        "stance": stance,
+        "confidence": max(0.0, min(1.0, float(confidence))),
+        "excerpt": " … ".join(sentences)[:5000],
+        "sentences": list(sentences),
+        "model_version": model_version,
+        "retrieval_score": retrieval_score,
+        "high_confidence": high_confidence,
+    }
+    with transaction.atomic():
+        evidence, created = Evidence.objects.select_for_update().get_or_create(
+            claim_id=claim_id, article_id=article_id, defaults=values
+        )
+        if not created and evidence.review_state == ReviewState.PENDING:
+            for field, value in values.items():
+                setattr(evidence, field, value)
+            evidence.save(update_fields=list(values))
+    if created:
+        _notify("evidence.created", claim_id=claim_id, evidence_id=evidence.pk)
+    return evidence, created
+
+
+def _notify(event: str, **payload) -> None:
+    """Hand an event to the alerting layer after the transaction commits."""
+    from . import notifications
+
+    transaction.on_commit(lambda: notifications.dispatch(event, **payload))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,30 @@
+"""Top-level routes: the admin (editors' desk), the versioned API and its docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from claims.api.views import ClaimViewSet, EvidenceViewSet
+from sources.api.views import ArticleViewSet, FeedViewSet, OutletViewSet
+
+router = DefaultRouter()
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("outlets", OutletViewSet, basename="outlet")
+router.register("articles", ArticleViewSet, basename="article")
+router.register("feeds", FeedViewSet, basename="feed")
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api-auth/", include("rest_framework.urls")),
+]

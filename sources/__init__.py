@@ -1,0 +1,1 @@
+"""Where articles come from: outlets, articles, feeds, fetching and extraction."""

@@ -1,0 +1,78 @@
+"""Input and output shapes of the sources API."""
+
+from rest_framework import serializers
+
+from factcheck.api.serializers import LanguageField, StrictInputSerializer
+
+from ..models import Article, Feed, Outlet
+from ..services import ARTICLE_BODY_MAX_CHARS
+
+
+class OutletSerializer(serializers.ModelSerializer):
+    language = LanguageField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Outlet
+        fields = ["id", "name", "domain", "language", "country", "reliability_note", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_domain(self, value):
+        value = value.strip().lower().removeprefix("www.")
+        if value and ("/" in value or "." not in value):
+            raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.")
+        return value
+
+    def validate_country(self, value):
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 code such as 'KZ'.")
+        return value.upper()
+
+
+class ArticleOutputSerializer(serializers.ModelSerializer):
+    outlet_name = serializers.CharField(source="outlet.name", default=None, read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "id", "url", "title", "body", "language", "published_at", "outlet", "outlet_name", "origin", "feed",
+            "state", "state_reason", "attempts", "fetched_at", "processed_at", "created_at",
+        ]
+
+
+class ArticleInputSerializer(StrictInputSerializer):
+    url = serializers.URLField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    title = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=ARTICLE_BODY_MAX_CHARS, required=False, allow_blank=True, trim_whitespace=True)
+    language = LanguageField(required=False, allow_blank=True)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    outlet = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
+
+    def validate_url(self, value):
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Only http and https URLs can be fetched.")
+        return value or None
+
+    def validate(self, attrs):
+        if not attrs.get("url") and not (attrs.get("title") and attrs.get("body")):
+            raise serializers.ValidationError(
+                {"url": ["Give a url to fetch, or a title and a body."], "body": ["Required when no url is given."]}
+            )
+        return attrs
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    language = LanguageField(required=False, allow_blank=True)
+    interval_minutes = serializers.IntegerField(min_value=5, max_value=7 * 24 * 60, required=False)
+
+    class Meta:
+        model = Feed
+        fields = [
+            "id", "url", "title", "outlet", "language", "interval_minutes", "is_active",
+            "last_polled_at", "next_poll_at", "last_status", "consecutive_failures", "created_at",
+        ]
+        read_only_fields = ["last_polled_at", "next_poll_at", "last_status", "consecutive_failures", "created_at"]
+
+    def validate_url(self, value):
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Only http and https feeds can be polled.")
+        return value

@@ -1,0 +1,8 @@
+"""App config for sources."""
+
+from django.apps import AppConfig
+
+
+class SourcesConfig(AppConfig):
+    name = "sources"
+    verbose_name = "Sources"

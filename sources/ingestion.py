@@ -1,0 +1,114 @@
+"""Services that bring article text in: fetch a page, poll a feed, record failures."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .choices import ArticleOrigin, ArticleState
+from .extraction import ExtractionError, extract_article
+from .feeds import fetch_feed
+from .fetching import FetchError, PermanentFetchError, TransientFetchError, safe_request
+from .models import Article, Feed
+from .services import article_enqueue, article_set_state, article_submit
+
+logger = logging.getLogger(__name__)
+
+
+def _fetch_options() -> dict:
+    return {
+        "allow_private": settings.FETCH_ALLOW_PRIVATE_NETWORKS,
+        "timeout": settings.FETCH_TIMEOUT_SECONDS,
+        "max_bytes": settings.FETCH_MAX_BYTES,
+    }
+
+
+def article_failed(*, article_id: int, reason: str) -> None:
+    article_set_state(article_id=article_id, state=ArticleState.FAILED, reason=reason)
+
+
+def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
+    """Download and extract a URL-only article; on success queue it for matching."""
+    article = Article.objects.filter(pk=article_id).only("url", "state", "body").first()
+    if article is None or article.state == ArticleState.DONE:
+        return None
+    if article.body:  # fetched before a crash; just make sure it gets processed
+        article_enqueue(article_id=article_id, fetch=False)
+        return "already fetched"
+    Article.objects.filter(pk=article_id).update(attempts=F("attempts") + 1)
+    article_set_state(article_id=article_id, state=ArticleState.PROCESSING)
+    try:
+        response = safe_request("GET", article.url, **_fetch_options())
+        extracted = extract_article(html=response.content, url=response.url)
+    except TransientFetchError as exc:
+        reason = f"Could not fetch the page yet: {exc}"
+        article_set_state(article_id=article_id, state=ArticleState.FAILED if last_attempt else ArticleState.QUEUED, reason=reason)
+        if last_attempt:
+            return reason
+        raise
+    except (PermanentFetchError, FetchError, ExtractionError) as exc:
+        reason = f"Could not fetch or read the page: {exc}"
+        article_failed(article_id=article_id, reason=reason)
+        return reason
+    with transaction.atomic():
+        Article.objects.filter(pk=article_id).update(
+            title=(extracted.title or "")[:1000],
+            body=extracted.body,
+            language=extracted.language or "",
+            published_at=extracted.published_at,
+            fetched_at=timezone.now(),
+        )
+        article_set_state(article_id=article_id, state=ArticleState.QUEUED)
+        transaction.on_commit(lambda: article_enqueue(article_id=article_id, fetch=False))
+    return "fetched"
+
+
+def feed_poll(*, feed_id: int) -> dict | None:
+    """Poll one feed with a conditional GET; each new entry becomes an article once."""
+    feed = Feed.objects.select_related("outlet").filter(pk=feed_id, is_active=True).first()
+    if feed is None:
+        return None
+    now = timezone.now()
+    try:
+        result = fetch_feed(url=feed.url, etag=feed.etag or None, modified=feed.last_modified or None, **_fetch_options())
+    except FetchError as exc:
+        failures = feed.consecutive_failures + 1
+        # Back off a failing feed: its interval times the failures, at most a day.
+        delay = min(feed.interval_minutes * failures, 24 * 60)
+        Feed.objects.filter(pk=feed_id).update(
+            last_polled_at=now,
+            last_status=f"Failed: {exc}"[:500],
+            consecutive_failures=failures,
+            next_poll_at=now + timedelta(minutes=delay),
+        )
+        return {"feed": feed_id, "error": str(exc)}
+    new = 0
+    if not result.not_modified:
+        for entry in result.entries:
+            body = entry.summary or ""
+            _article, created = article_submit(
+                origin=ArticleOrigin.FEED,
+                url=entry.url,
+                title=entry.title or "",
+                # A summary is often a teaser: with a URL, fetch the full page.
+                body="" if entry.url else body,
+                language=feed.language,
+                published_at=entry.published_at,
+                outlet=feed.outlet,
+                feed=feed,
+            )
+            new += created
+    Feed.objects.filter(pk=feed_id).update(
+        etag=result.etag or "",
+        last_modified=result.modified or "",
+        last_polled_at=now,
+        last_status="Not modified" if result.not_modified else f"OK: {new} new of {len(result.entries)} entries",
+        consecutive_failures=0,
+        next_poll_at=now + timedelta(minutes=feed.interval_minutes),
+    )
+    return {"feed": feed_id, "new": new, "not_modified": result.not_modified}

@@ -1,0 +1,131 @@
+"""Writes on sources: submit articles once whatever path brings them, register outlets and feeds."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from factcheck.api.exceptions import DomainError
+from factnlp.text import detect_language
+
+from .choices import ArticleOrigin, ArticleState
+from .feeds import canonical_url, normalise_title
+from .models import Article, Feed, Outlet
+
+ARTICLE_BODY_MAX_CHARS = 500_000
+
+
+def outlet_for_url(url: str) -> Outlet | None:
+    """The registered outlet whose domain the URL belongs to (subdomains included)."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    parts = host.split(".")
+    candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)]
+    outlets = {o.domain.lower(): o for o in Outlet.objects.filter(domain__in=candidates)}
+    return next((outlets[c] for c in candidates if c in outlets), None)
+
+
+def article_dedup_key(*, title: str, outlet_id: int | None) -> str | None:
+    normalised = normalise_title(title)
+    if not normalised:
+        return None
+    return hashlib.sha256(f"{outlet_id or ''}|{normalised}".encode()).hexdigest()
+
+
+def _existing_article(*, url: str | None, dedup_key: str | None) -> Article | None:
+    if url:
+        found = Article.objects.filter(url=url).first()
+        if found:
+            return found
+    if dedup_key:
+        return Article.objects.filter(dedup_key=dedup_key).first()
+    return None
+
+
+def article_submit(
+    *,
+    origin: str,
+    url: str | None = None,
+    title: str = "",
+    body: str = "",
+    language: str = "",
+    published_at: datetime | None = None,
+    outlet: Outlet | None = None,
+    feed: Feed | None = None,
+    created_by=None,
+) -> tuple[Article, bool]:
+    """Store an article once and queue it: fetching when only a URL is known, matching otherwise.
+
+    Returns the article and whether it is new; a second submission of the same
+    article (same canonical URL, or same normalised title and outlet when there
+    is no URL) returns the first row untouched.
+    """
+    url = canonical_url(url) if url else None
+    title, body = (title or "").strip(), (body or "").strip()
+    if not url and not (title and body):
+        raise DomainError("Give a url, or a title and a body.", field="url")
+    if len(body) > ARTICLE_BODY_MAX_CHARS:
+        raise DomainError(f"The body is longer than {ARTICLE_BODY_MAX_CHARS} characters.", field="body")
+    if url and outlet is None:
+        outlet = outlet_for_url(url)
+    dedup_key = article_dedup_key(title=title, outlet_id=outlet.pk if outlet else None) if title else None
+    existing = _existing_article(url=url, dedup_key=dedup_key)
+    if existing:
+        return existing, False
+
+    needs_fetch = bool(url and not body)
+    article = Article(
+        url=url,
+        dedup_key=dedup_key,
+        title=title[:1000],
+        body=body,
+        language=language or (detect_language(f"{title}\n{body}") if body else ""),
+        published_at=published_at,
+        outlet=outlet,
+        feed=feed,
+        origin=ArticleOrigin.URL if needs_fetch and origin == ArticleOrigin.API else origin,
+        state=ArticleState.QUEUED,
+        created_by=created_by,
+    )
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        # The same article arrived by another path at the same moment.
+        existing = _existing_article(url=url, dedup_key=dedup_key)
+        if existing:
+            return existing, False
+        raise
+    transaction.on_commit(lambda: article_enqueue(article_id=article.pk, fetch=needs_fetch))
+    return article, True
+
+
+def article_enqueue(*, article_id: int, fetch: bool) -> None:
+    from .tasks import article_fetch_task, article_process_task
+
+    (article_fetch_task if fetch else article_process_task).delay(article_id)
+
+
+def article_set_state(*, article_id: int, state: str, reason: str = "", **fields) -> int:
+    """Move an article to ``state``; returns 1 when the row still exists."""
+    return Article.objects.filter(pk=article_id).update(
+        state=state, state_reason=reason[:5000], state_changed_at=timezone.now(), **fields
+    )
+
+
+def feed_register(*, url: str, created_by=None, **values) -> Feed:
+    """Register a feed and poll it at once."""
+    feed = Feed(url=url, created_by=created_by, next_poll_at=timezone.now(), **values)
+    with transaction.atomic():
+        feed.save()
+        transaction.on_commit(lambda: _enqueue_feed_poll(feed.pk))
+    return feed
+
+
+def _enqueue_feed_poll(feed_id: int) -> None:
+    from .tasks import feed_poll_task
+
+    feed_poll_task.delay(feed_id)

@@ -1,0 +1,84 @@
+"""Celery tasks of the sources app: fetch pages, process articles, poll feeds, sweep stragglers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import ingestion
+from .choices import ArticleState
+from .fetching import TransientFetchError
+from .models import Article, Feed
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(TransientFetchError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=5,
+)
+def article_fetch_task(self, article_id: int) -> str | None:
+    """Fetch and extract a URL-only article, then queue it for matching."""
+    final = self.request.retries >= self.max_retries
+    return ingestion.article_fetch(article_id=article_id, last_attempt=final)
+
+
+@shared_task(acks_late=True)
+def article_process_task(article_id: int) -> int | None:
+    """Match an article against the claims; idempotent (a done article is skipped)."""
+    from claims.matching import article_match
+
+    try:
+        return article_match(article_id=article_id)
+    except Exception as exc:
+        ingestion.article_failed(article_id=article_id, reason=f"Matching failed: {exc}")
+        raise
+
+
+@shared_task
+def articles_sweep_task() -> int:
+    """Re-queue articles a crashed or restarted worker left behind."""
+    stale = timezone.now() - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    stranded = Article.objects.filter(
+        state__in=[ArticleState.QUEUED, ArticleState.PROCESSING], state_changed_at__lt=stale
+    ).values_list("pk", "body")
+    count = 0
+    for article_id, body in stranded.iterator():
+        # Touch the row first so the next sweep does not queue it again while it waits.
+        Article.objects.filter(pk=article_id).update(state_changed_at=timezone.now(), attempts=F("attempts") + 1)
+        (article_process_task if body else article_fetch_task).delay(article_id)
+        count += 1
+    if count:
+        logger.info("sweep re-queued %d articles", count)
+    return count
+
+
+@shared_task
+def feeds_poll_due_task() -> int:
+    """Queue a poll for every active feed whose interval has passed."""
+    now = timezone.now()
+    due = Feed.objects.filter(is_active=True).filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+    count = 0
+    for feed_id in due.values_list("pk", flat=True):
+        # Push the next poll ahead before queueing so overlapping ticks queue it once.
+        if Feed.objects.filter(pk=feed_id).filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)).update(
+            next_poll_at=now + timedelta(minutes=5)
+        ):
+            feed_poll_task.delay(feed_id)
+            count += 1
+    return count
+
+
+@shared_task(acks_late=True)
+def feed_poll_task(feed_id: int) -> dict | None:
+    return ingestion.feed_poll(feed_id=feed_id)

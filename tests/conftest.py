@@ -1,0 +1,145 @@
+"""Shared fixtures: users in each role, authenticated API clients, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from factcheck.api.permissions import EDITORS_GROUP, READERS_GROUP
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _user(username: str, *, group: str | None = None, staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=f"{username}-pass-123", is_staff=staff, is_superuser=staff)
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user("admin", staff=True)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return _user("editor", group=EDITORS_GROUP)
+
+
+@pytest.fixture
+def reader(db) -> User:
+    return _user("reader", group=READERS_GROUP)
+
+
+def _client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def editor_client(editor) -> APIClient:
+    return _client_for(editor)
+
+
+@pytest.fixture
+def reader_client(reader) -> APIClient:
+    return _client_for(reader)
+
+
+@pytest.fixture
+def admin_client_api(admin_user) -> APIClient:
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def clients(anon_client, reader_client, editor_client, admin_client_api) -> dict[str, APIClient]:
+    return {"anonymous": anon_client, "reader": reader_client, "editor": editor_client, "admin": admin_client_api}
+
+
+def _services_required() -> bool:
+    return os.environ.get("FACTCHECK_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real ``celery worker`` process on Redis, reading the test database.
+
+    The test's own Celery app stops running tasks inline, so everything the API
+    enqueues goes through the broker to this worker.
+    """
+    if not settings.REDIS_URL or not settings.USING_POSTGRES:
+        if _services_required():
+            pytest.fail("The end-to-end tests need PostgreSQL and Redis")
+        pytest.skip("PostgreSQL and Redis are not reachable here")
+    from django.db import connection
+
+    from factcheck.celery import app
+
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool=solo", "--loglevel=INFO",
+         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=1.0)
+            if replies:
+                break
+            if process.poll() is not None:
+                pytest.fail(f"celery worker exited early:\n{process.stdout.read()}")
+        else:
+            pytest.fail("celery worker did not answer a ping within 60 s")
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        if os.environ.get("FACTCHECK_SHOW_WORKER_LOG"):
+            print(output)
+
+
+def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25):
+    """Poll until ``predicate()`` is truthy; returns its value or fails the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")

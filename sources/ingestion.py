@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +28,13 @@ def _fetch_options() -> dict:
     }
 
 
+def _as_datetime(value: date | datetime | None) -> datetime | None:
+    """Pages often give only a day; store it as midnight UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
 def article_failed(*, article_id: int, reason: str) -> None:
     article_set_state(article_id=article_id, state=ArticleState.FAILED, reason=reason)
 
@@ -44,7 +51,7 @@ def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
     article_set_state(article_id=article_id, state=ArticleState.PROCESSING)
     try:
         response = safe_request("GET", article.url, **_fetch_options())
-        extracted = extract_article(html=response.content, url=response.url)
+        extracted = extract_article(html=response.content, url=response.url, encoding=response.encoding)
     except TransientFetchError as exc:
         reason = f"Could not fetch the page yet: {exc}"
         article_set_state(article_id=article_id, state=ArticleState.FAILED if last_attempt else ArticleState.QUEUED, reason=reason)
@@ -60,7 +67,7 @@ def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
             title=(extracted.title or "")[:1000],
             body=extracted.body,
             language=extracted.language or "",
-            published_at=extracted.published_at,
+            published_at=_as_datetime(extracted.published_at),
             fetched_at=timezone.now(),
         )
         article_set_state(article_id=article_id, state=ArticleState.QUEUED)
@@ -90,7 +97,7 @@ def feed_poll(*, feed_id: int) -> dict | None:
     new = 0
     if not result.not_modified:
         for entry in result.entries:
-            body = entry.summary or ""
+            body = entry.text or ""
             _article, created = article_submit(
                 origin=ArticleOrigin.FEED,
                 url=entry.url,

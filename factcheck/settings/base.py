@@ -210,4 +210,3 @@ LOGGING = {
 
 # Named as the reviewing organisation in ClaimReview markup.
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="Fact-check desk")
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default; silences the transition warning

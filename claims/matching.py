@@ -122,6 +122,10 @@ def backfill_start(*, claim_id: int) -> BackfillRun:
     return BackfillRun.objects.create(claim_id=claim_id, window_days=settings.BACKFILL_WINDOW_DAYS)
 
 
+def backfill_failed(*, run_id: int, reason: str) -> None:
+    BackfillRun.objects.filter(pk=run_id).update(state=BackfillState.FAILED, error=reason[:5000], finished_at=timezone.now())
+
+
 def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
     """Check one claim against processed articles of the window, recording progress as it goes."""
     run = BackfillRun.objects.select_related("claim").filter(pk=run_id).first()

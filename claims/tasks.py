@@ -20,7 +20,11 @@ def claim_index_task(claim_id: int) -> dict:
 
 @shared_task(acks_late=True)
 def claim_backfill_task(run_id: int) -> dict | None:
-    run = matching.claim_backfill(run_id=run_id)
+    try:
+        run = matching.claim_backfill(run_id=run_id)
+    except Exception as exc:
+        matching.backfill_failed(run_id=run_id, reason=str(exc))
+        raise
     if run is None:
         return None
     return {"run": run.pk, "articles": run.articles_done, "evidence": run.evidence_found}

@@ -142,6 +142,9 @@ else:
     # The filesystem transport needs no server: worker, beat and the web
     # process exchange messages through files in one shared folder.
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport expects its folders to exist already.
+    for _folder in ("celery-broker", "celery-processed"):
+        (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),

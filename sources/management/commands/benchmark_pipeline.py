@@ -1,0 +1,136 @@
+"""Measure the article pipeline end to end against the raw embedding throughput of its model.
+
+Seeds N claims (with their embeddings) and M articles inside one transaction
+that is rolled back at the end, so the database is left as it was and no task
+is queued. Prints articles/s end to end, the model's own articles/s on the
+same texts (the ceiling), their ratio and the peak memory of the process.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+
+import numpy as np
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from claims import engine
+from claims.matching import article_match
+from claims.models import Claim, ClaimEmbedding
+from claims.services import text_hash
+from factnlp.matching import prepare_article
+from factnlp.text import normalize_for_search
+from sources.benchmark import article_texts, claim_texts, data_dir
+from sources.choices import ArticleOrigin
+from sources.models import Article
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Command(BaseCommand):
+    help = "Benchmark the matching pipeline (claims in DB, real embedder, index and stance model)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--claims", type=int, default=10_000)
+        parser.add_argument("--articles", type=int, default=200)
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print a JSON summary as the last line")
+
+    def handle(self, *args, claims: int, articles: int, as_json: bool, **options):
+        self._json = as_json
+        root = data_dir()
+        self._say(f"Reading texts from {root} ...")
+        claim_list = claim_texts(claims, root)
+        article_list = article_texts(articles, root)
+        model = engine.embedder()
+        stance = engine.stance_model()
+        try:
+            with transaction.atomic():
+                self._seed_claims(claim_list, model)
+                result = self._measure(article_list, model, stance)
+                raise _Rollback
+        except _Rollback:
+            pass
+        engine.claim_index_cache.reset()
+        self._report(result)
+
+    def _say(self, message: str) -> None:
+        self.stderr.write(message) if self._json else self.stdout.write(message)
+
+    def _seed_claims(self, texts: list[str], model) -> None:
+        started = time.perf_counter()
+        for start in range(0, len(texts), 2000):
+            batch = texts[start : start + 2000]
+            rows = Claim.objects.bulk_create(
+                [Claim(text=t, text_normalized=normalize_for_search(t), language="") for t in batch]
+            )
+            vectors = model.embed(batch)
+            ClaimEmbedding.objects.bulk_create(
+                [
+                    ClaimEmbedding(claim=row, model_name=model.name, vector=engine.vector_to_bytes(v), text_hash=text_hash(row.text))
+                    for row, v in zip(rows, vectors, strict=True)
+                ]
+            )
+            self._say(f"  seeded {start + len(batch)}/{len(texts)} claims")
+        engine.claim_index_cache.reset()
+        index = engine.claim_index_cache.get(force=True)
+        self._say(f"Seeded and indexed {len(index)} claims in {time.perf_counter() - started:.1f} s")
+
+    def _measure(self, article_list, model, stance) -> dict:
+        # Ceiling: the model alone, embedding exactly the sentences the pipeline embeds.
+        prepared = [prepare_article(title=t, body=b, embedder=_NullEmbedder(model)) for t, b in article_list]
+        sentences = [s for p in prepared for s in p.sentences]
+        model.embed(sentences[:64])  # warm-up
+        started = time.perf_counter()
+        model.embed(sentences)
+        ceiling_seconds = time.perf_counter() - started
+
+        ids = [
+            Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk
+            for t, b in article_list
+        ]
+        started = time.perf_counter()
+        evidence = 0
+        for article_id in ids:
+            evidence += article_match(article_id=article_id) or 0
+        seconds = time.perf_counter() - started
+        return {
+            "claims": len(engine.claim_index_cache.get()),
+            "articles": len(ids),
+            "sentences": len(sentences),
+            "evidence_rows": evidence,
+            "seconds": round(seconds, 2),
+            "articles_per_s": round(len(ids) / seconds, 2),
+            "ceiling_articles_per_s": round(len(ids) / ceiling_seconds, 2),
+            "ratio": round(ceiling_seconds / seconds, 3),
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "embedder": model.name,
+            "stance_model": stance.version,
+        }
+
+    def _report(self, result: dict) -> None:
+        self._say(
+            f"{result['articles']} articles against {result['claims']} claims: "
+            f"{result['articles_per_s']} articles/s end to end; model alone {result['ceiling_articles_per_s']} "
+            f"articles/s; ratio {result['ratio']:.0%}; peak RSS {result['peak_rss_mb']} MB; "
+            f"{result['evidence_rows']} evidence rows"
+        )
+        if self._json:
+            self.stdout.write(json.dumps(result))
+
+
+class _NullEmbedder:
+    """Lets prepare_article split texts for the ceiling run without embedding them twice."""
+
+    def __init__(self, model):
+        self.name, self.dim = model.name, model.dim
+
+    def embed(self, texts):
+        return np.zeros((len(texts), self.dim), dtype=np.float32)

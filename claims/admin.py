@@ -134,8 +134,10 @@ class ClaimAdmin(admin.ModelAdmin):
             )
 
     def save_related(self, request, form, formsets, change):
-        # Tags were saved by the service; the inlines are read-only.
-        pass
+        # Tags were saved by the service (form.save_m2m would redo it); the
+        # inlines are read-only, saving them only records what changed.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Evidence)

@@ -143,12 +143,13 @@ else:
     # process exchange messages through files in one shared folder.
     CELERY_BROKER_URL = "filesystem://"
     # kombu's filesystem transport expects its folders to exist already.
-    for _folder in ("celery-broker", "celery-processed"):
+    for _folder in ("celery-broker", "celery-processed", "celery-control"):
         (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None

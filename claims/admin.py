@@ -183,3 +183,4 @@ class BackfillRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+from . import alerts_admin  # noqa: E402,F401  (the alerting desk registers itself)

@@ -145,3 +145,4 @@ class BackfillRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+from .alert_models import *  # noqa: E402,F401,F403

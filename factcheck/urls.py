@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from claims.alerts.feeds import ClaimFeed, ClaimsFeed
+from claims.api.alert_views import AlertViewSet, DeliveryViewSet, DueClaimListView, SubscriptionViewSet, WebhookViewSet
 from claims.api.views import ClaimViewSet, EvidenceViewSet
 from sources.api.views import ArticleViewSet, FeedViewSet, OutletViewSet
 
@@ -15,11 +17,17 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("outlets", OutletViewSet, basename="outlet")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("feeds", FeedViewSet, basename="feed")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     *router.urls,
 ]
+# Before the router's claims/<pk>/ route, which would otherwise take "due" for an id.
+api_v1.insert(0, path("claims/due/", DueClaimListView.as_view(), name="claim-due"))
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -27,4 +35,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api-auth/", include("rest_framework.urls")),
+]
+urlpatterns += [
+    path("feeds/claims.atom", ClaimsFeed(), name="feed-claims"),
+    path("feeds/claims/<int:claim_id>.atom", ClaimFeed(), name="feed-claim"),
 ]

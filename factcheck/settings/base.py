@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("FACTCHECK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -178,6 +179,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sources.tasks.feeds_poll_due_task",
         "schedule": env.int("FEEDS_POLL_TICK_SECONDS", default=60),
     },
+    "alerts-follow-ups-due": {
+        "task": "claims.alerts.tasks.follow_ups_due_task",
+        "schedule": env.int("ALERTS_FOLLOW_UP_TICK_SECONDS", default=3600),
+    },
+    "alerts-stale-claims": {
+        "task": "claims.alerts.tasks.stale_claims_task",
+        "schedule": crontab(hour=env.int("ALERTS_STALE_HOUR", default=6), minute=0),
+    },
+    "alerts-email-digests": {
+        "task": "claims.alerts.tasks.email_digests_task",
+        "schedule": crontab(
+            hour=env.int("ALERTS_DIGEST_HOUR", default=7), minute=env.int("ALERTS_DIGEST_MINUTE", default=0)
+        ),
+    },
 }
 
 # --- Pipeline -------------------------------------------------------------
@@ -199,6 +214,18 @@ FEED_DEFAULT_INTERVAL_MINUTES = env.int("FEED_DEFAULT_INTERVAL_MINUTES", default
 
 # Anonymous GETs on the API stay 401 unless a deployment publishes its tracker.
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
+
+# --- Alerts and webhooks ---------------------------------------------------
+ALERTS_SITE_URL = env.str("ALERTS_SITE_URL", default="http://localhost:8000")
+ALERTS_STALE_AFTER_DAYS = env.int("ALERTS_STALE_AFTER_DAYS", default=30)
+ALERTS_SCAN_BATCH = env.int("ALERTS_SCAN_BATCH", default=500)
+ALERTS_DIGEST_MAX_ITEMS = env.int("ALERTS_DIGEST_MAX_ITEMS", default=30)
+ALERTS_FEED_ITEMS = env.int("ALERTS_FEED_ITEMS", default=50)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -33,7 +33,11 @@ elif REQUIRE_SERVICES:
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# One test database per run, so two runs on one server (two developers, or CI
+# beside a developer) never see each other's rows.
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USING_POSTGRES:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 _redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 if _reachable(_redis_url, 6379):

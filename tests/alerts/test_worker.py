@@ -6,7 +6,7 @@ import time
 from datetime import date
 
 import pytest
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from claims.alerts.tasks import follow_ups_due_task
 from claims.models import Alert, Delivery, WebhookEndpoint
@@ -46,7 +46,7 @@ def test_due_promise_alerts_once_and_receiver_verifies_signature(alerts_worker, 
     assert payload["data"]["claim"]["id"] == claim.pk
     assert payload["data"]["claim"]["text"] == PROMISE
     assert payload["data"]["follow_up"]["date"] == "2022-01-24"
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook("whsec_" + "QUJD" * 11).verify(body, headers)  # any other secret fails
 
     delivery = Delivery.objects.get()

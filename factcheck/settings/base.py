@@ -131,6 +131,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Name each shared vocabulary once in the schema, so generated clients get one enum per concept.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.choices.ClaimKind",
+        "ClaimStatusEnum": "claims.choices.ClaimStatus",
+        "ClaimantKindEnum": "claims.models.Claimant.Kind",
+        "AlertEventEnum": "claims.alert_models.AlertEvent",
+        "AlertChannelEnum": "claims.alert_models.AlertChannel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------

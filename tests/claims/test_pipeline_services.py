@@ -1,0 +1,93 @@
+"""The Django side of the pipeline: claim vectors kept once, the worker's index in sync, evidence recorded once."""
+
+import pytest
+
+from claims import engine
+from claims.matching import article_match, backfill_start, claim_backfill, claim_embed
+from claims.models import ClaimEmbedding, Evidence
+from claims.services import claim_update, evidence_review
+from sources.models import Article
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+CLAIM = "The peacekeeping troops will leave Kazakhstan once their mission is complete."
+ARTICLE_TITLE = "Peacekeepers leave Kazakhstan"
+ARTICLE_BODY = "The peacekeeping troops completed their withdrawal from Kazakhstan on Wednesday, officials said."
+
+
+@pytest.fixture(autouse=True)
+def echo_stance(settings):
+    settings.NLP_STANCE_MODEL = "tests.fakes:EchoStanceModel"
+    engine.claim_index_cache.reset()
+    yield
+    engine.claim_index_cache.reset()
+
+
+def _article(**values):
+    return Article.objects.create(title=values.pop("title", ARTICLE_TITLE), body=values.pop("body", ARTICLE_BODY), **values)
+
+
+def test_claim_vector_is_computed_once_and_again_after_an_edit(editor):
+    claim = ClaimFactory(text=CLAIM)
+    assert claim_embed(claim_id=claim.pk) is True
+    first = ClaimEmbedding.objects.get(claim=claim)
+    assert first.model_name == engine.embedder().name
+    assert claim_embed(claim_id=claim.pk) is False  # unchanged text: nothing to do
+    claim_update(claim=claim, updated_by=editor, text="A completely different claim about oil prices.")
+    assert claim_embed(claim_id=claim.pk) is True
+    assert bytes(ClaimEmbedding.objects.get(claim=claim).vector) != bytes(first.vector)
+
+
+def test_index_cache_follows_new_and_deleted_claims():
+    kept, dropped = ClaimFactory(text=CLAIM), ClaimFactory(text="Oil prices will double next year.")
+    for claim in (kept, dropped):
+        claim_embed(claim_id=claim.pk)
+    index = engine.claim_index_cache.get(force=True)
+    assert kept.pk in index and dropped.pk in index
+    dropped.delete()
+    index = engine.claim_index_cache.get(force=True)
+    assert kept.pk in index and dropped.pk not in index
+
+
+def test_article_match_records_pending_evidence_once():
+    claim = ClaimFactory(text=CLAIM)
+    unrelated = ClaimFactory(text="The central bank will cut interest rates in March.")
+    for c in (claim, unrelated):
+        claim_embed(claim_id=c.pk)
+    article = _article()
+    assert article_match(article_id=article.pk) == 1
+    evidence = Evidence.objects.get()
+    assert (evidence.claim_id, evidence.stance, evidence.review_state) == (claim.pk, "confirms", "pending")
+    assert "completed their withdrawal" in evidence.excerpt
+    assert evidence.model_version == "echo-test-1"
+    article.refresh_from_db()
+    assert article.state == "done" and article.language == "en"
+    assert article.sentences[0] == ARTICLE_TITLE and article.embedding_model
+    assert article_match(article_id=article.pk) is None  # done articles are not processed twice
+    assert Evidence.objects.count() == 1
+
+
+def test_rerun_never_overwrites_an_editors_decision(editor):
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    article = _article()
+    article_match(article_id=article.pk)
+    evidence_review(evidence=Evidence.objects.get(), decision="reject", reviewed_by=editor, note="Wrong troops")
+    Article.objects.filter(pk=article.pk).update(state="queued")
+    article_match(article_id=article.pk)
+    evidence = Evidence.objects.get()
+    assert evidence.review_state == "rejected" and evidence.review_note == "Wrong troops"
+
+
+def test_backfill_checks_recent_articles_and_reports_progress():
+    article = _article()
+    old = _article(title="Old report", body="The troops completed their withdrawal from Kazakhstan long ago.")
+    Article.objects.filter(pk=old.pk).update(created_at="2000-01-01T00:00:00Z", published_at="2000-01-01T00:00:00Z")
+    article_match(article_id=article.pk)
+    article_match(article_id=old.pk)
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    run = claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
+    assert (run.state, run.articles_total, run.articles_done, run.evidence_found) == ("done", 1, 1, 1)
+    assert list(Evidence.objects.values_list("article_id", flat=True)) == [article.pk]

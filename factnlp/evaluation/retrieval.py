@@ -75,9 +75,14 @@ def build_clef_index(*, data_dir: Path, embedder: Embedder, lexical_weight: floa
 
 
 def tweet_sentences(tweet: str, *, split: bool = False) -> list[str]:
-    """A tweet as the 'article' the index is searched with: its cleaned text (and sentences)."""
+    """A tweet as the 'article' the index is searched with: its cleaned text (and sentences).
+
+    The author's display name from the embed signature is kept, like an article's
+    byline, because fact-checks often name who said it ("Ilhan Omar said ...");
+    on train and dev this added about 0.01-0.02 MAP@5 over the bare text.
+    """
     cleaned = clean_tweet(tweet)
-    sentences = [cleaned.text or tweet]
+    sentences = [f"{cleaned.text} {cleaned.author}".strip() or tweet]
     if split:
         pieces = split_sentences(cleaned.text, language="en")
         if len(pieces) > 1:

@@ -115,3 +115,30 @@ def test_empty_index_and_empty_article_return_nothing():
     assert ClaimIndex(DIM).search(sentence_vectors=unit(0)[None, :], sentences=["x"]) == []
     index = make_index({1: "x"}, {1: unit(0)})
     assert index.search(sentence_vectors=np.zeros((0, DIM)), sentences=[]) == []
+
+
+def test_map_at_k_follows_trec_eval_conventions():
+    from factnlp.evaluation.retrieval import average_precision_at, ranking_metrics
+
+    assert average_precision_at([5, 1, 2], {1}, 5) == pytest.approx(0.5)
+    assert average_precision_at([5, 1, 2], {1}, 1) == 0.0
+    # Two relevant claims, one found at rank 1: AP is divided by all relevant ones.
+    assert average_precision_at([1, 9, 9, 9, 9, 2], {1, 2}, 5) == pytest.approx(0.5)
+    metrics = ranking_metrics({10: [1, 2], 11: [3, 4]}, {10: {1}, 11: {4}, 12: set()})
+    assert metrics["queries"] == 2
+    assert metrics["map@1"] == pytest.approx(0.5)
+    assert metrics["map@5"] == pytest.approx(0.75)
+    assert metrics["recall@5"] == pytest.approx(1.0)
+
+
+def test_tweet_cleaning_keeps_words_and_author_but_drops_links():
+    from factnlp.evaluation.clef import clean_tweet
+
+    tweet = (
+        '"Hurricane Dorian washed up bricks of cocaine?#FloridaMan pic.twitter.com/ApEtNvR7tb '
+        'https://t.co/x — NowThis News (@nowthisnews) September 10, 2019"'
+    )
+    cleaned = clean_tweet(tweet)
+    assert cleaned.text == "Hurricane Dorian washed up bricks of cocaine? Florida Man"
+    assert cleaned.author == "NowThis News"
+    assert clean_tweet("No signature here @SomeUser").author == ""

@@ -105,7 +105,9 @@ def article_match(*, article_id: int) -> int | None:
     )
     claims = _claim_texts(c.claim_id for c in candidates)
     stance = engine.stance_model()
-    matches = match_article(article=prepared, index=index, claims=claims, stance_model=stance, **_match_options())
+    matches = match_article(
+        article=prepared, index=index, claims=claims, stance_model=stance, candidates=candidates, **_match_options()
+    )
     with transaction.atomic():
         created = _record_matches(article_id=article_id, matches=matches, model_version=stance.version)
         Article.objects.filter(pk=article_id).update(

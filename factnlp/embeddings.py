@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from factnlp.text import strip_arabic_marks
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -51,6 +53,7 @@ class UniversalSentenceEncoder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [strip_arabic_marks(text) for text in texts]
         chunks = []
         with self._lock:
             for start in range(0, len(texts), self._batch_size):

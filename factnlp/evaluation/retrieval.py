@@ -18,7 +18,6 @@ import numpy as np
 from factnlp.embeddings import Embedder, load_embedder
 from factnlp.evaluation import default_data_dir
 from factnlp.evaluation.clef import clean_tweet, load_split, load_verified_claims
-from factnlp.matching import text_for_embedding
 from factnlp.retrieval import ClaimIndex
 from factnlp.text import split_sentences
 
@@ -62,8 +61,8 @@ def build_clef_index(*, data_dir: Path, embedder: Embedder, lexical_weight: floa
     """One index row per verified claim: text = claim + title; vector = mean of their two
     normalised embeddings (the title often phrases the claim as the tweet does)."""
     verified = load_verified_claims(data_dir)
-    claim_vectors = embedder.embed([text_for_embedding(text) for text in verified.claims])
-    title_vectors = embedder.embed([text_for_embedding(text) for text in verified.titles])
+    claim_vectors = embedder.embed(list(verified.claims))
+    title_vectors = embedder.embed(list(verified.titles))
     options = {} if lexical_weight is None else {"lexical_weight": lexical_weight}
     index = ClaimIndex(embedder.dim, **options)
     index.upsert_many(
@@ -96,7 +95,7 @@ def rank_tweets(
     """The top ``depth`` claim ids per tweet, as ClaimIndex.search orders them for an article."""
     per_tweet = {tweet_id: tweet_sentences(text, split=split) for tweet_id, text in tweets.items()}
     flat = [sentence for sentences in per_tweet.values() for sentence in sentences]
-    vectors = embedder.embed([text_for_embedding(sentence) for sentence in flat])
+    vectors = embedder.embed(list(flat))
     rankings: dict[int, list[int]] = {}
     offset = 0
     for tweet_id, sentences in per_tweet.items():

@@ -59,7 +59,7 @@ class StanceModel(Protocol):
     ) -> StanceResult: ...
 
 
-BUILTIN_MODELS: dict[str, str] = {}
+BUILTIN_MODELS: dict[str, str] = {"default": "factnlp.stance_model.model:TrainedStanceModel"}
 
 
 def load_stance_model(spec: str, **options) -> StanceModel:

@@ -1,0 +1,1 @@
+"""Trained multilingual stance classifier: features, model, training, evaluation and corpora loaders."""

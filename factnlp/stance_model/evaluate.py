@@ -1,0 +1,129 @@
+"""Scores the shipped stance model on the public test splits through the product's predict().
+
+``python -m factnlp.stance_model.evaluate --dataset fnc1|baly|ans|promises --json``: the last
+line printed is a JSON object (macro_f1, accuracy, per_class_f1, pairs, seconds; fnc_score for
+FNC-1). Article sentence vectors come from the on-disk cache, as the matching pipeline passes
+them precomputed; claims are embedded per call. ``--throughput`` instead times raw-text pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from factnlp.stance import STANCES, ArticleText
+from factnlp.stance_model.corpus import prepare_corpus, progress
+from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises
+from factnlp.stance_model.metrics import accuracy, fnc_score, macro_f1, per_class_f1
+from factnlp.stance_model.model import TrainedStanceModel
+
+ANS_LABELS = ("confirms", "contradicts", "unrelated")
+
+
+def test_pairs(dataset: str) -> list[LabelledPair]:
+    """The test split of a dataset: FNC-1 competition test, Baly fold 5, ANS test, our promises."""
+    loaders = {
+        "fnc1": lambda: load_fnc1(split="test"),
+        "baly": lambda: load_baly(folds=(5,)),
+        "ans": lambda: load_ans(split="test"),
+        "promises": lambda: load_promises(split="test"),
+    }
+    if dataset not in loaders:
+        raise ValueError(f"unknown dataset {dataset!r}: use one of {sorted(loaders)}")
+    return loaders[dataset]()
+
+
+def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
+    """Metrics of the model on a dataset's test split."""
+    pairs = test_pairs(dataset)
+    _claims, articles = prepare_corpus(pairs, name=f"{dataset}-test")
+    model = TrainedStanceModel(artifact=artifact)
+    gold, predicted = [], []
+    started = time.monotonic()
+    for pair in progress(pairs, total=len(pairs), label=f"classifying {dataset}"):
+        prepared = articles[(pair.title, pair.body)]
+        article = ArticleText(
+            title=pair.title,
+            body=pair.body,
+            language=pair.article_language or pair.language,
+            sentences=prepared.sentences,
+            sentence_vectors=prepared.vectors,
+            embedder_name=model.embedder.name,
+        )
+        result = model.predict(pair.claim, article, claim_language=pair.language)
+        gold.append(pair.stance)
+        predicted.append(result.stance)
+    seconds = time.monotonic() - started
+    labels: tuple[str, ...] = STANCES
+    if dataset == "ans":  # ANS has agree / disagree / other only
+        gold = [g if g in ANS_LABELS else "unrelated" for g in gold]
+        predicted = [p if p in ANS_LABELS else "unrelated" for p in predicted]
+        labels = ANS_LABELS
+    report = {
+        "dataset": dataset,
+        "model_version": model.version,
+        "pairs": len(pairs),
+        "macro_f1": round(macro_f1(gold=gold, predicted=predicted, labels=labels), 4),
+        "accuracy": round(accuracy(gold=gold, predicted=predicted), 4),
+        "per_class_f1": {k: round(v, 4) for k, v in per_class_f1(gold=gold, predicted=predicted, labels=labels).items()},
+        "confusion": {g: {p: sum(1 for a, b in zip(gold, predicted) if a == g and b == p) for p in labels} for g in labels},
+        "seconds": round(seconds, 2),
+        "pairs_per_second": round(len(pairs) / seconds, 1) if seconds else None,
+    }
+    if dataset == "fnc1":
+        report["fnc_score"] = round(fnc_score(gold=gold, predicted=predicted), 2)
+    return report
+
+
+def measure_throughput(*, pairs: int = 200, artifact: Path | None = None) -> dict:
+    """Load time, pairs/s and peak memory on raw FNC-1 test pairs (split and embed per article)."""
+    started = time.monotonic()
+    model = TrainedStanceModel(artifact=artifact, article_cache_size=1)
+    load_seconds = time.monotonic() - started
+    seen, sample = set(), []
+    for pair in load_fnc1(split="test"):
+        if pair.body not in seen:  # a new body every time: no reuse of article work
+            seen.add(pair.body)
+            sample.append(pair)
+        if len(sample) == pairs:
+            break
+    words = sum(len(p.body.split()) for p in sample) / len(sample)
+    started = time.monotonic()
+    for pair in sample:
+        model.predict(pair.claim, ArticleText(title="", body=pair.body, language="en"), claim_language="en")
+    seconds = time.monotonic() - started
+    return {
+        "pairs": len(sample),
+        "mean_article_words": round(words, 1),
+        "load_seconds": round(load_seconds, 2),
+        "seconds": round(seconds, 2),
+        "pairs_per_second": round(len(sample) / seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dataset", choices=["fnc1", "baly", "ans", "promises"])
+    parser.add_argument("--json", action="store_true", help="print only the JSON report as the last line")
+    parser.add_argument("--artifact", type=Path, default=None)
+    parser.add_argument("--throughput", action="store_true", help="time raw-text pairs instead")
+    args = parser.parse_args(argv)
+    if args.throughput:
+        report = measure_throughput(artifact=args.artifact)
+    elif args.dataset:
+        report = evaluate_stance(dataset=args.dataset, artifact=args.artifact)
+    else:
+        parser.error("give --dataset or --throughput")
+    if not args.json:
+        for key, value in report.items():
+            print(f"{key}: {value}", file=sys.stderr)
+    print(json.dumps(report, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Bilingual (English/Arabic) cue lexicons that stance features count in claims and sentences.
+
+English entries are regular-expression fragments matched on whole words. Arabic entries are
+stems written in ordinary spelling: they are folded like search text, may carry the usual
+proclitics (wa-, fa-, bi-, li-, ka-, sa-, al-) and any suffix, unless they end with ``$``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from factnlp.text import normalize_for_search
+
+CUE_GROUPS: dict[str, dict[str, list[str]]] = {
+    # The article says the claim is false or did not happen.
+    "refute": {
+        "en": [
+            r"fake\w*", r"hoax\w*", r"false(?:ly|hood)?", r"debunk\w*", r"den(?:y|ied|ies|ial|ying)",
+            r"rumou?rs?", r"fabricat\w*", r"untrue", r"not true", r"misleading", r"bogus", r"baseless",
+            r"unfounded", r"refut\w*", r"dismiss\w*", r"reject\w*", r"satir\w*", r"photoshop\w*",
+            r"doctored", r"myths?", r"no evidence", r"pranks?", r"scams?", r"retract\w*", r"incorrect",
+            r"lies", r"lied", r"liars?", r"never happened", r"not the case", r"misinformation",
+            r"disinformation", r"conspiracy", r"spoof\w*", r"parody", r"made up", r"debunked",
+        ],
+        "ar": [
+            "نفى", "نفت", "ينفي", "تنفي", "نفي", "نفوا", "كذب", "اكذوبه", "كاذب", "مكذوب", "تكذيب",
+            "شائع", "اشاع", "مفبرك", "فبرك", "ملفق", "تلفيق", "عار عن الصحه", "عاري عن الصحه",
+            "لا اساس", "غير صحيح", "لا صحه", "زائف", "مزيف", "تزييف", "مزاعم", "ادعاء", "دحض", "مضلل",
+            "تضليل", "انكر", "ينكر", "لم يحدث", "خبر كاذب", "مفتعل", "مغلوط",
+        ],
+    },
+    "negation": {
+        "en": [
+            r"not", r"no", r"never", r"\w+n't", r"none", r"nobody", r"nothing", r"neither", r"nor",
+            r"without", r"cannot", r"unable",
+        ],
+        "ar": ["لا$", "لم$", "لن$", "ليس", "ليست", "غير$", "عدم", "بدون", "دون$", "لسنا", "ولا$", "ولم$", "ولن$"],
+    },
+    # Reporting without taking a side: typical of "discusses".
+    "hedge": {
+        "en": [
+            r"reportedly", r"allegedly", r"alleg\w*", r"claim\w*", r"according to", r"rumou?red",
+            r"purported\w*", r"unconfirmed", r"unverified", r"may", r"might", r"could", r"possibly",
+            r"apparently", r"appears?", r"seem\w*", r"suggest\w*", r"speculat\w*", r"believed",
+            r"said to", r"sources?", r"report\w*", r"if true", r"question\w*", r"investigat\w*",
+        ],
+        "ar": [
+            "يزعم", "زعم", "وفقا", "بحسب", "حسب$", "نقلا", "افادت", "افاد", "انباء", "تقارير", "مصادر",
+            "ذكرت", "يعتقد", "ربما", "قد$", "محتمل", "يبدو", "غير مؤكد", "لم يتسن", "لم يتم التاكد",
+            "تداول", "متداول", "تحقيق", "يحقق",
+        ],
+    },
+    # A promised or predicted outcome did not happen (yet): breach of the claim.
+    "breach": {
+        "en": [
+            r"postpon\w*", r"delay\w*", r"cancel\w*", r"call(?:ed|s|ing)? off", r"scrap\w*",
+            r"suspend\w*", r"suspension", r"halt\w*", r"abandon\w*", r"shelv\w*", r"revers\w*",
+            r"backtrack\w*", r"u-turn", r"reneg\w*", r"broken promises?", r"broke (?:its|his|her|their) promise",
+            r"fail\w*", r"missed", r"put on hold", r"on hold", r"indefinitely", r"not yet", r"still",
+            r"remain\w*", r"stall\w*", r"froze", r"frozen", r"freez\w*", r"went back on", r"overdue",
+            r"pushed back", r"deferred", r"defer\w*", r"blocked", r"rul(?:ed|es) out", r"dropped",
+        ],
+        "ar": [
+            "تاجيل", "اجل$", "اجلت", "ارجا", "ارجاء", "يؤجل", "تؤجل", "مؤجل", "تاخير", "تاخر", "الغاء",
+            "الغى", "الغت", "يلغي", "تلغي", "تعليق", "علق$", "علقت", "تجميد", "جمد", "تراجع", "فشل",
+            "اخفق", "اخفاق", "لم يتم", "لم ينفذ", "تعثر", "توقف", "اوقف", "ايقاف", "حتي اشعار اخر",
+            "اجل غير مسمي", "لا يزال", "لا تزال", "ما زال", "ما زالت", "مازال", "مازالت", "بقيت", "نكث",
+            "اخلف", "عرقل", "استبعد",
+        ],
+    },
+    # A promised or predicted outcome happened: fulfilment of the claim.
+    "fulfil": {
+        "en": [
+            r"complet\w*", r"finish\w*", r"accomplish\w*", r"fulfil\w*", r"deliver\w*", r"achiev\w*",
+            r"carried out", r"implement\w*", r"left", r"departed", r"withdrew", r"withdrawn",
+            r"pulled out", r"opened", r"inaugurat\w*", r"launched", r"signed", r"passed", r"approved",
+            r"enacted", r"took effect", r"came into force", r"took office", r"handed over", r"concluded",
+            r"wrapped up", r"officially", r"finally", r"already", r"kept (?:its|his|her|their) promise",
+            r"on schedule", r"as promised", r"as planned", r"went ahead",
+        ],
+        "ar": [
+            "اكمل", "اكتمل", "استكمل", "انجز", "انجاز", "انتهي", "انتهت", "انهي", "انهت", "اختتم",
+            "غادر", "مغادره", "انسحب", "انسحاب", "رحل", "افتتح", "افتتاح", "دشن", "تدشين", "اطلق",
+            "اطلاق", "وقع$", "وقعت", "توقيع", "اقر", "اقرار", "صادق", "حيز التنفيذ", "نفذ", "تنفيذ",
+            "تم$", "تمت", "سلم", "تسليم", "رسميا", "بالفعل", "اخيرا", "كما وعد",
+        ],
+    },
+    # The claim is about the future (promise, plan, prediction).
+    "future": {
+        "en": [
+            r"will", r"shall", r"going to", r"plan\w*", r"promis\w*", r"pledg\w*", r"vow\w*",
+            r"expect\w*", r"intend\w*", r"set to", r"scheduled", r"soon", r"next", r"upcoming",
+            r"commit\w*", r"would", r"to be",
+        ],
+        "ar": [
+            "سوف", "يعتزم", "تعتزم", "تعهد", "وعد", "يخطط", "تخطط", "خطه", "من المقرر", "من المتوقع",
+            "يتوقع", "ينوي", "تنوي", "المقبل", "القادم", "قريبا", "بحلول", "عزم", "ستغادر", "سيغادر",
+            "سينسحب", "ستنسحب", "سيتم", "ستتم",
+        ],
+    },
+}
+
+# Pairs of words with opposite meaning: a claim using one side and evidence the other
+# is a contradiction signal (ANS "disagree" pairs are often built this way).
+ANTONYMS: list[tuple[str, str]] = [
+    (r"increas\w*|ris(?:e|es|ing)|rose|up|higher|gain\w*", r"decreas\w*|f(?:a|e)ll\w*|drop\w*|down|lower|declin\w*"),
+    (r"win|wins|won|winning|victor\w*", r"los(?:e|es|t|ing)|defeat\w*"),
+    (r"alive|surviv\w*", r"dead|die[sd]?|killed|death"),
+    (r"open\w*", r"clos\w*|shut\w*"),
+    (r"accept\w*|approv\w*|agree\w*", r"reject\w*|refus\w*|oppos\w*|veto\w*"),
+    (r"arrest\w*|detain\w*", r"releas\w*|freed|acquit\w*"),
+    (r"more|most", r"less|fewer|least"),
+    (r"start\w*|begin\w*|began|launch\w*", r"end(?:s|ed)?|stop\w*|finish\w*"),
+    (r"peace\w*|ceasefire|truce", r"war|fight\w*|clash\w*"),
+    (r"ارتفاع|ارتفع|صعود|زياده|زاد|يرتفع|ترتفع", r"انخفاض|انخفض|هبوط|تراجع|نقص|يتراجع|تنخفض|ينخفض"),
+    (r"فوز|فاز|يفوز|تفوز", r"خساره|خسر|هزيمه|يخسر|تخسر"),
+    (r"حي|نجا|نجاه", r"وفاه|توفي|مقتل|قتل|موت|مات"),
+    (r"فتح|افتتاح|يفتح", r"اغلاق|اغلق|يغلق|تغلق"),
+    (r"قبول|قبل|وافق|موافقه", r"رفض|رفضت|يرفض|ترفض|معارضه"),
+    (r"اعتقال|اعتقل|القبض", r"افراج|اطلاق سراح|الافراج"),
+    (r"سلام|هدنه|وقف اطلاق النار", r"حرب|قتال|اشتباك\w*|معارك"),
+    (r"دعم|يدعم|تدعم|تاييد", r"ضد|يعارض|تعارض|معارضه"),
+    (r"اكثر|اكبر", r"اقل|اصغر"),
+]
+
+_ARABIC_PROCLITICS = r"(?:[وف]?(?:[بلك]|ال|بال|لل|كال|س)?(?:ال)?)"
+
+
+def _entry_pattern(entry: str, language: str) -> str:
+    if language == "en":
+        return rf"\b(?:{entry})\b"
+    exact = entry.endswith("$")
+    stem = re.escape(normalize_for_search(entry.rstrip("$")))
+    stem = stem.replace(r"\ ", r"\s+")
+    suffix = "" if exact else r"\w*"
+    return rf"(?<!\w){_ARABIC_PROCLITICS}{stem}{suffix}(?!\w)"
+
+
+@lru_cache(maxsize=1)
+def compiled_cues() -> dict[str, dict[str, re.Pattern[str]]]:
+    """Per cue group, one compiled pattern per script ("en" for Latin, "ar" for Arabic).
+
+    Sentences are matched only against the patterns of the scripts they contain, which
+    halves the cost of the long alternations.
+    """
+    patterns: dict[str, dict[str, re.Pattern[str]]] = {}
+    for group, by_language in CUE_GROUPS.items():
+        patterns[group] = {
+            language: re.compile("|".join(_entry_pattern(entry, language) for entry in entries))
+            for language, entries in by_language.items()
+        }
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def compiled_antonyms() -> dict[str, list[tuple[int, re.Pattern[str], re.Pattern[str]]]]:
+    """Per script, (pair index, left side, right side) whole-word patterns on search-normalised text."""
+    pairs: dict[str, list[tuple[int, re.Pattern[str], re.Pattern[str]]]] = {"en": [], "ar": []}
+    for index, (left, right) in enumerate(ANTONYMS):
+        arabic = bool(re.search("[\u0600-\u06ff]", left))
+        prefix = rf"(?<!\w){_ARABIC_PROCLITICS}" if arabic else r"\b"
+        pairs["ar" if arabic else "en"].append(
+            (index, re.compile(rf"{prefix}(?:{left})(?!\w)"), re.compile(rf"{prefix}(?:{right})(?!\w)"))
+        )
+    return pairs
+
+
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+_LATIN_SCRIPT = re.compile("[a-z]")
+
+
+def scripts_of(normalised: str) -> tuple[str, ...]:
+    """Which lexicon scripts occur in search-normalised text."""
+    found = []
+    if _LATIN_SCRIPT.search(normalised):
+        found.append("en")
+    if _ARABIC_SCRIPT.search(normalised):
+        found.append("ar")
+    return tuple(found)
+
+
+def count_cues(normalised: str, group: str) -> int:
+    """How many cue words of a group occur in search-normalised text."""
+    patterns = compiled_cues()[group]
+    return sum(len(patterns[script].findall(normalised)) for script in scripts_of(normalised))
+
+
+CUE_NAMES: tuple[str, ...] = tuple(CUE_GROUPS)

@@ -1,0 +1,141 @@
+"""Behaviour of the shipped stance model: interface, evidence, promises kept and broken, tools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from factnlp.stance import STANCES, ArticleText, StanceModel, load_stance_model
+from factnlp.stance_model.classify import classify_file
+from factnlp.stance_model.datasets import load_jsonl_pairs
+from factnlp.stance_model.lexicon import count_cues
+from factnlp.stance_model.metrics import fnc_score, macro_f1
+from factnlp.stance_model.model import TrainedStanceModel
+from factnlp.text import normalize_for_search
+
+PROMISES_TEST = Path(__file__).parent / "data" / "promises_test.jsonl"
+
+
+@pytest.fixture(scope="module")
+def model() -> TrainedStanceModel:
+    return TrainedStanceModel()
+
+
+def article(title: str, body: str, language: str | None = None) -> ArticleText:
+    return ArticleText(title=title, body=body, language=language)
+
+
+def test_model_satisfies_the_stance_seam(model):
+    assert isinstance(model, StanceModel)
+    assert model.version
+    assert type(load_stance_model("factnlp.stance_model.model:TrainedStanceModel")).__name__ == "TrainedStanceModel"
+
+
+def test_result_is_a_calibrated_distribution_with_evidence_from_the_article(model):
+    body = (
+        "The viral photo of a shark swimming on a flooded highway is a hoax, experts said. "
+        "The image was doctored from an older picture taken off the coast of South Africa. "
+        "Fact-checkers have debunked the same picture after several storms."
+    )
+    result = model.predict("A shark was photographed swimming on a flooded highway", article("", body, "en"))
+    assert result.stance in STANCES
+    assert 0.0 <= result.confidence <= 1.0
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-6)
+    assert result.confidence == pytest.approx(result.scores[result.stance])
+    assert result.stance == "contradicts"
+    assert result.evidence and all(sentence in body for sentence in result.evidence)
+
+
+def test_an_article_about_something_else_is_unrelated(model):
+    body = "The central bank raised interest rates by a quarter point on Wednesday. Markets rose after the decision."
+    result = model.predict("A new species of frog was discovered in the Amazon rainforest", article("Rates up", body, "en"))
+    assert result.stance == "unrelated"
+    assert result.evidence == []
+
+
+def test_precomputed_sentence_vectors_are_used_instead_of_re_embedding(model, monkeypatch):
+    title, body = "Withdrawal delayed", "The withdrawal was postponed indefinitely, officials said. Soldiers stay at their bases."
+    sentences = (title, "The withdrawal was postponed indefinitely, officials said.", "Soldiers stay at their bases.")
+    vectors = model.embedder.embed(list(sentences))
+    embedded: list[list[str]] = []
+    original = model.embedder.embed
+
+    def counting_embed(texts):
+        embedded.append(list(texts))
+        return original(texts)
+
+    monkeypatch.setattr(model.embedder, "embed", counting_embed)
+    given = ArticleText(
+        title=title, body=body, language="en", sentences=sentences, sentence_vectors=vectors, embedder_name=model.embedder.name
+    )
+    result = model.predict("The forces will leave once the mission is complete.", given, claim_language="en")
+    assert embedded == [["The forces will leave once the mission is complete."]]
+    assert result.stance in STANCES
+
+
+def _held_out_promises():
+    return load_jsonl_pairs(path=PROMISES_TEST, source="promises")
+
+
+def test_held_out_promises_kept_and_broken_across_languages(model):
+    pairs = _held_out_promises()
+    assert {p.language for p in pairs} == {"en", "ar"} and any(p.article_language != p.language for p in pairs)
+    gold, predicted = [], []
+    for pair in pairs:
+        result = model.predict(
+            pair.claim, article(pair.title, pair.body, pair.article_language), claim_language=pair.language
+        )
+        gold.append(pair.stance)
+        predicted.append(result.stance)
+    correct = sum(g == p for g, p in zip(gold, predicted))
+    assert correct / len(pairs) >= 0.75, list(zip(gold, predicted))
+    assert macro_f1(gold=gold, predicted=predicted, labels=("confirms", "contradicts", "unrelated")) >= 0.7
+
+
+def test_breach_reads_as_more_contradicting_than_fulfilment_for_every_held_out_claim(model):
+    by_claim: dict[tuple[str, str | None], dict[str, list[float]]] = {}
+    for pair in _held_out_promises():
+        if pair.stance not in ("confirms", "contradicts"):
+            continue
+        result = model.predict(pair.claim, article(pair.title, pair.body, pair.article_language))
+        key = (pair.claim, pair.article_language)
+        by_claim.setdefault(key, {}).setdefault(pair.stance, []).append(result.scores["contradicts"])
+    assert len(by_claim) >= 6
+    for key, scores in by_claim.items():
+        assert min(scores["contradicts"]) > max(scores["confirms"]), key
+
+
+def test_arabic_cues_match_with_clitics_and_spelling_variants():
+    def count(text: str, group: str) -> int:
+        return count_cues(normalize_for_search(text), group)
+
+    assert count("وقد نفت الوزارة هذه الأنباء", "refute") == 1
+    assert count("هذه إشاعة لا أساس لها", "refute") == 2
+    assert count("وتقرر تأجيل الانسحاب إلى أجل غير مسمى", "breach") >= 1
+    assert count("غادرت آخر القوات", "fulfil") == 1
+    assert count("أعلنت الوزارة افتتاح المستشفى", "refute") == 0
+    assert count("The launch was postponed, officials denied a delay", "breach") == 2
+
+
+def test_fnc_score_follows_the_official_weights():
+    gold = ["confirms", "contradicts", "unrelated", "discusses"]
+    predicted = ["confirms", "discusses", "unrelated", "unrelated"]
+    # 1.0 exact related + 0.25 related-but-wrong + 0.25 unrelated + 0 of max 3.25
+    assert fnc_score(gold=gold, predicted=predicted) == pytest.approx(100 * 1.5 / 3.25)
+
+
+def test_classify_file_writes_one_line_per_input(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [
+        {"id": "a", "claim": "The bridge will open by June.", "title": "Bridge opened", "body": "The bridge opened on 2 June."},
+        {"id": 7, "claim": "استقال الوزير", "title": "", "body": "نفت الوزارة استقالة الوزير ووصفتها بالشائعة."},
+    ]
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    assert classify_file(source=source, target=target) == 2
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [o["id"] for o in out] == ["a", 7]
+    assert all(o["stance"] in STANCES and 0 <= o["confidence"] <= 1 and isinstance(o["evidence"], list) for o in out)
+    assert np.isfinite([o["confidence"] for o in out]).all()

@@ -52,6 +52,9 @@ class ClaimIndex:
         b: float = 0.75,
         lexical_saturation: float = 6.0,
         chunk_rows: int = 16384,
+        ann_min_claims: int = 20_000,
+        ann_candidates: int = 64,
+        lexical_candidates: int = 64,
     ):
         self.dim = dim
         self.lexical_weight = lexical_weight
@@ -61,6 +64,14 @@ class ClaimIndex:
         self.b = b
         self.lexical_saturation = lexical_saturation
         self._chunk_rows = chunk_rows
+        # Past ann_min_claims an exact scan of every claim per article costs more
+        # than embedding the article; an HNSW graph (usearch) proposes candidates
+        # per sentence instead, and only those (plus the best lexical matches) are
+        # scored exactly. Below it the exact scan is cheap and needs no graph.
+        self.ann_min_claims = ann_min_claims
+        self.ann_candidates = ann_candidates
+        self.lexical_candidates = lexical_candidates
+        self._ann = None
         self._size = 0
         # float16 halves memory (100 MB per 100k claims at 512 dims); products are
         # computed in float32 chunk by chunk, and cosine ranks lose nothing visible.
@@ -107,12 +118,20 @@ class ClaimIndex:
             self._vectors[row] = vector
             self._row_terms[row], self._row_counts[row] = self._term_counts(text)
         self._postings = None
+        if self._ann is not None:
+            keys = np.asarray([int(i) for i in ids], dtype=np.uint64)
+            self._ann.remove(keys)
+            self._ann.add(keys, vectors)
+        elif self._size >= self.ann_min_claims:
+            self._build_ann()
 
     def remove(self, claim_id: int) -> bool:
         """Drop a claim; returns whether it was indexed."""
         row = self._row_of.pop(int(claim_id), None)
         if row is None:
             return False
+        if self._ann is not None:
+            self._ann.remove(int(claim_id))
         last = self._size - 1
         if row != last:
             # Move the last row into the hole so rows stay dense for matrix products.
@@ -142,24 +161,31 @@ class ClaimIndex:
         sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)
         if sentence_vectors.shape != (len(sentences), self.dim):
             raise ValueError(f"sentence_vectors must be ({len(sentences)}, {self.dim})")
-        best, second = self._semantic_scores(sentence_vectors)
         lexical = self.lexical_scores(sentences)
+        if self._ann is None:
+            pool = np.arange(self._size)
+            best, second = self._semantic_scores(sentence_vectors)
+        else:
+            pool = self._ann_pool(sentence_vectors, lexical)
+            best, second = self._top_two(self._vectors[pool].astype(np.float32) @ sentence_vectors.T)
+            lexical = lexical[pool]
         support = self.support_weight * np.maximum(second - self.support_floor, 0.0)
         scores = best + support + self.lexical_weight * lexical
 
-        rows = np.flatnonzero(scores >= min_score)
-        if rows.size > top_k:
-            rows = rows[np.argpartition(-scores[rows], top_k - 1)[:top_k]]
-        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        positions = np.flatnonzero(scores >= min_score)
+        if positions.size > top_k:
+            positions = positions[np.argpartition(-scores[positions], top_k - 1)[:top_k]]
+        positions = positions[np.argsort(-scores[positions], kind="stable")]
+        best, lexical, scores, rows = best[positions], lexical[positions], scores[positions], pool[positions]
         if rows.size == 0:
             return []
         sentence_order = self._best_sentences(rows, sentence_vectors)
         return [
             Candidate(
                 claim_id=int(self._ids[row]),
-                score=float(scores[row]),
-                semantic_score=float(best[row]),
-                lexical_score=float(lexical[row]),
+                score=float(scores[position]),
+                semantic_score=float(best[position]),
+                lexical_score=float(lexical[position]),
                 sentence_indexes=sentence_order[position],
             )
             for position, row in enumerate(rows)
@@ -225,7 +251,6 @@ class ClaimIndex:
         best = np.empty(self._size, dtype=np.float32)
         second = np.zeros(self._size, dtype=np.float32)
         queries = np.ascontiguousarray(sentence_vectors.T)
-        several = sentence_vectors.shape[0] >= 2
         # One reused float32 buffer: allocating a fresh converted copy per chunk
         # costs more than the conversion and the product together.
         buffer = np.empty((min(self._chunk_rows, self._size), self.dim), dtype=np.float32)
@@ -233,14 +258,31 @@ class ClaimIndex:
             stop = min(start + self._chunk_rows, self._size)
             chunk = buffer[: stop - start]
             np.copyto(chunk, self._vectors[start:stop])
-            similarities = chunk @ queries
-            if several:
-                top_two = np.partition(similarities, -2, axis=1)[:, -2:]
-                best[start:stop] = top_two[:, 1]
-                second[start:stop] = top_two[:, 0]
-            else:
-                best[start:stop] = similarities[:, 0]
+            best[start:stop], second[start:stop] = self._top_two(chunk @ queries)
         return best, second
+
+    def _build_ann(self) -> None:
+        from usearch.index import Index
+
+        self._ann = Index(ndim=self.dim, metric="ip", dtype="f16", connectivity=16, expansion_add=128, expansion_search=64)
+        self._ann.add(self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32))
+
+    def _ann_pool(self, sentence_vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Rows worth scoring exactly: each sentence's nearest claims, plus the best lexical matches."""
+        found = self._ann.search(sentence_vectors, self.ann_candidates)
+        keys = np.unique(np.asarray(found.keys).reshape(-1))
+        rows = [self._row_of[key] for key in keys.tolist() if key in self._row_of]
+        lexical_rows = np.flatnonzero(lexical > 0)
+        if lexical_rows.size > self.lexical_candidates:
+            lexical_rows = lexical_rows[np.argpartition(-lexical[lexical_rows], self.lexical_candidates - 1)[: self.lexical_candidates]]
+        return np.unique(np.concatenate([np.asarray(rows, dtype=np.int64), lexical_rows.astype(np.int64)]))
+
+    @staticmethod
+    def _top_two(similarities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if similarities.shape[1] < 2:
+            return similarities[:, 0], np.zeros(similarities.shape[0], dtype=np.float32)
+        top_two = np.partition(similarities, -2, axis=1)[:, -2:]
+        return top_two[:, 1], top_two[:, 0]
 
     def _best_sentences(self, rows: np.ndarray, sentence_vectors: np.ndarray, *, keep: int = 3, margin: float = 0.15):
         similarities = self._vectors[rows].astype(np.float32) @ sentence_vectors.T

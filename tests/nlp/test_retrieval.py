@@ -142,3 +142,37 @@ def test_tweet_cleaning_keeps_words_and_author_but_drops_links():
     assert cleaned.text == "Hurricane Dorian washed up bricks of cocaine? Florida Man"
     assert cleaned.author == "NowThis News"
     assert clean_tweet("No signature here @SomeUser").author == ""
+
+
+def test_graph_search_keeps_bookkeeping_of_upserts_and_removals():
+    index = make_index({1: "one", 2: "two", 3: "three"}, {1: unit(0), 2: unit(1), 3: unit(2)}, ann_min_claims=1)
+    index.upsert_many(ids=[2], vectors=unit(5)[None, :], texts=["two replaced"])
+    assert [h.claim_id for h in index.search(sentence_vectors=unit(5)[None, :], sentences=["x"], min_score=0.9)] == [2]
+    assert [h.claim_id for h in index.search(sentence_vectors=unit(1)[None, :], sentences=["x"], min_score=0.9)] == []
+    index.remove(1)
+    assert index.search(sentence_vectors=unit(0)[None, :], sentences=["x"], min_score=0.9) == []
+    assert [h.claim_id for h in index.search(sentence_vectors=unit(2)[None, :], sentences=["x"], min_score=0.9)] == [3]
+
+
+def test_graph_search_finds_what_the_exact_scan_finds():
+    rng = np.random.default_rng(7)
+    dim, n = 64, 3000
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"claim {i} about topic {i % 50}" for i in range(n)]
+    exact, graph = ClaimIndex(dim, ann_min_claims=10**9), ClaimIndex(dim, ann_min_claims=1000)
+    for index in (exact, graph):
+        for start in range(0, n, 1000):  # the graph is built once the index passes its threshold
+            index.upsert_many(ids=list(range(start, start + 1000)), vectors=vectors[start : start + 1000], texts=texts[start : start + 1000])
+    found = expected = 0
+    for trial in range(20):
+        targets = rng.choice(n, 2, replace=False)
+        queries = vectors[targets] + 0.3 * rng.standard_normal((2, dim)).astype(np.float32) / np.sqrt(dim)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        sentences = [f"topic {targets[0] % 50}", "nothing"]
+        want = [c.claim_id for c in exact.search(sentence_vectors=queries, sentences=sentences, top_k=5, min_score=0.3)]
+        got = [c.claim_id for c in graph.search(sentence_vectors=queries, sentences=sentences, top_k=5, min_score=0.3)]
+        assert set(targets) <= set(got)
+        found += len(set(want) & set(got))
+        expected += len(want)
+    assert found / expected >= 0.95

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
 from ..choices import ClaimKind, ClaimStatus
-from ..models import CLAIM_TEXT_MAX_CHARS, Claim, Claimant, ClaimStatusChange, Evidence
+from ..models import CLAIM_TEXT_MAX_CHARS, BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence
 
 
 class ClaimantSerializer(serializers.ModelSerializer):
@@ -118,3 +118,12 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
 class EvidenceReviewInputSerializer(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class BackfillRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BackfillRun
+        fields = [
+            "id", "state", "window_days", "articles_total", "articles_done", "evidence_found", "error",
+            "created_at", "finished_at",
+        ]

@@ -12,6 +12,7 @@ from ..claimreview import claim_review_document
 from ..filters import ClaimFilter, EvidenceFilter
 from ..models import Claimant
 from .serializers import (
+    BackfillRunSerializer,
     ClaimInputSerializer,
     ClaimOutputSerializer,
     EvidenceOutputSerializer,
@@ -82,6 +83,14 @@ class ClaimViewSet(
         queryset = EvidenceFilter(request.query_params, queryset=selectors.evidence_list().filter(claim=claim)).qs
         page = self.paginate_queryset(queryset.order_by("-confidence", "-id"))
         return self.get_paginated_response(EvidenceOutputSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: BackfillRunSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def backfills(self, request, pk=None):
+        """Checks of this claim against already-ingested articles, newest first, with their progress."""
+        claim = self.get_object()
+        page = self.paginate_queryset(claim.backfills.order_by("-created_at", "-id"))
+        return self.get_paginated_response(BackfillRunSerializer(page, many=True).data)
 
     @extend_schema(request=StatusChangeInputSerializer, responses={201: StatusChangeOutputSerializer})
     @action(detail=True, methods=["post"], url_path="status")

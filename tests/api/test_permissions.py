@@ -28,6 +28,7 @@ MATRIX = [
     ("get", "/api/v1/claims/{claim}/history/", None, (401, 200, 200, 200)),
     ("get", "/api/v1/claims/{claim}/evidence/", None, (401, 200, 200, 200)),
     ("get", "/api/v1/claims/{claim}/claimreview/", None, (401, 200, 200, 200)),
+    ("get", "/api/v1/claims/{claim}/backfills/", None, (401, 200, 200, 200)),
     ("post", "/api/v1/claims/{claim}/status/", {"status": "confirmed", "note": "n"}, (401, 403, 201, 201)),
     ("get", "/api/v1/evidence/", None, (401, 200, 200, 200)),
     ("get", "/api/v1/evidence/{evidence}/", None, (401, 200, 200, 200)),

@@ -91,3 +91,12 @@ def test_backfill_checks_recent_articles_and_reports_progress():
     run = claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
     assert (run.state, run.articles_total, run.articles_done, run.evidence_found) == ("done", 1, 1, 1)
     assert list(Evidence.objects.values_list("article_id", flat=True)) == [article.pk]
+
+
+def test_backfill_progress_is_visible_in_the_api(reader_client):
+    article_match(article_id=_article().pk)  # ingested before the claim is logged
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
+    runs = reader_client.get(f"/api/v1/claims/{claim.pk}/backfills/").json()["results"]
+    assert [(r["state"], r["articles_done"], r["articles_total"], r["evidence_found"]) for r in runs] == [("done", 1, 1, 1)]

@@ -13,12 +13,14 @@ from pathlib import Path
 from factnlp.stance import ArticleText, StanceModel, load_stance_model
 from factnlp.stance_model.corpus import progress
 
-DEFAULT_MODEL_SPEC = "factnlp.stance_model.model:TrainedStanceModel"
+DEFAULT_MODEL_SPEC = "default"  # factnlp.stance.BUILTIN_MODELS: the trained model
 
 
 def classify_record(*, model: StanceModel, record: dict) -> dict:
     """One output line for one input line."""
-    article = ArticleText(title=record.get("title") or "", body=record.get("body") or "", language=record.get("language"))
+    article = ArticleText(
+        title=record.get("title") or "", body=record.get("body") or "", language=record.get("language")
+    )
     result = model.predict(record["claim"], article, claim_language=record.get("claim_language"))
     return {
         "id": record.get("id"),

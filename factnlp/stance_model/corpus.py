@@ -73,7 +73,9 @@ class VectorCache:
                     self.rows[_key(text)] = vector.astype(np.float16)  # same precision as when reloaded
             keys = list(self.rows)
             # float16 halves the cache; cosine error stays below 1e-3
-            np.savez(self.path, keys=np.array(keys), vectors=np.stack([self.rows[key] for key in keys]).astype(np.float16))
+            np.savez(
+                self.path, keys=np.array(keys), vectors=np.stack([self.rows[key] for key in keys]).astype(np.float16)
+            )
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self.rows[_key(text)] for text in texts]).astype(np.float32)
@@ -112,7 +114,9 @@ def prepare_corpus(
     vectors.embed(all_sentences + claims, label=name)
     languages = {(pair.title, pair.body): pair.article_language or pair.language for pair in pairs}
     articles = {}
-    for key, (sentences, title_count) in progress(splits.items(), total=len(splits), label=f"analysing {name} articles"):
+    for key, (sentences, title_count) in progress(
+        splits.items(), total=len(splits), label=f"analysing {name} articles"
+    ):
         articles[key] = prepare_text(
             sentences=sentences,
             vectors=vectors.embed(sentences, label=name),

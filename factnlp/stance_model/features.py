@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,13 @@ _STOPWORDS = frozenset(
     في من على الى إلى عن ان أن إن التي الذي الذين هذا هذه ذلك تلك مع كان كانت قد لا لم لن ما هو هي
     هم او أو ثم حتى بعد قبل عند كل بين وقد وفي ومن التى اي أي كما بها له لها فيه منذ""".split()
 )
+
+
+def pair_vectors(premises: np.ndarray, hypothesis: np.ndarray) -> np.ndarray:
+    """Rows [u, v, |u - v|, u * v] for premise rows u against one hypothesis v (or row-wise pairs)."""
+    premises = np.atleast_2d(premises).astype(np.float32)
+    hypothesis = np.broadcast_to(np.atleast_2d(hypothesis).astype(np.float32), premises.shape)
+    return np.hstack([premises, hypothesis, np.abs(premises - hypothesis), premises * hypothesis])
 
 
 def _fold_digits(text: str) -> str:
@@ -74,7 +82,9 @@ class PreparedText:
     word_count: int
 
 
-def analyse_sentences(sentences: list[str]) -> tuple[list[frozenset[str]], list[frozenset[str]], np.ndarray, np.ndarray]:
+def analyse_sentences(
+    sentences: list[str],
+) -> tuple[list[frozenset[str]], list[frozenset[str]], np.ndarray, np.ndarray]:
     """Tokens, numbers, cue counts and antonym sides of each sentence."""
     cue_patterns = compiled_cues()
     antonym_patterns = compiled_antonyms()
@@ -129,32 +139,70 @@ def prepare_text(
 
 def _names() -> list[str]:
     names = [
-        "sim_max", "sim_top3", "sim_mean", "sim_std", "sim_title", "sim_lead", "sim_doc",
-        "sim_argmax_position", "share_sim_over_50", "share_sim_over_65", "count_sim_over_65",
-        "log_sentences", "log_article_words", "log_claim_words",
-        "claim_arabic", "article_arabic", "cross_lingual",
+        "sim_max",
+        "sim_top3",
+        "sim_mean",
+        "sim_std",
+        "sim_title",
+        "sim_lead",
+        "sim_doc",
+        "sim_argmax_position",
+        "share_sim_over_50",
+        "share_sim_over_65",
+        "count_sim_over_65",
+        "log_sentences",
+        "log_article_words",
+        "log_claim_words",
+        "claim_arabic",
+        "article_arabic",
+        "cross_lingual",
     ]
     lexical = [
-        "cover_article", "cover_best", "cover_top3", "cover_title", "novel_in_best",
-        "numbers_in_claim", "numbers_found_top3", "numbers_found_article", "numbers_new_in_best",
+        "cover_article",
+        "cover_best",
+        "cover_top3",
+        "cover_title",
+        "novel_in_best",
+        "numbers_in_claim",
+        "numbers_found_top3",
+        "numbers_found_article",
+        "numbers_new_in_best",
     ]
     cue = []
     for name in CUE_NAMES:
         cue += [f"claim_{name}", f"best_{name}", f"top3_{name}", f"title_{name}", f"near_{name}", f"rate_{name}"]
     polarity = [
-        "negation_parity_best", "refute_mismatch_top3", "antonym_top3", "antonym_article",
-        "future_claim_breach_top3", "future_claim_fulfil_top3",
+        "negation_parity_best",
+        "refute_mismatch_top3",
+        "antonym_top3",
+        "antonym_article",
+        "future_claim_breach_top3",
+        "future_claim_fulfil_top3",
+    ]
+    inference = [
+        "nli_entails_best",
+        "nli_contradicts_best",
+        "nli_entails_top3",
+        "nli_contradicts_top3",
+        "nli_entails_title",
+        "nli_contradicts_title",
     ]
     dense = [f"best_x_claim_{i}" for i in range(EMBEDDING_DIM)] + [f"top3_x_claim_{i}" for i in range(EMBEDDING_DIM)]
-    return names + lexical + cue + polarity + dense
+    return names + lexical + cue + polarity + inference + dense
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(_names())
 # Word-overlap features mean nothing across languages; training also shows the model
 # rows with these hidden so that cross-lingual pairs fall back on the embeddings.
 LEXICAL_FEATURES: tuple[str, ...] = (
-    "cover_article", "cover_best", "cover_top3", "cover_title", "novel_in_best",
-    "numbers_found_top3", "numbers_found_article", "numbers_new_in_best",
+    "cover_article",
+    "cover_best",
+    "cover_top3",
+    "cover_title",
+    "novel_in_best",
+    "numbers_found_top3",
+    "numbers_found_article",
+    "numbers_new_in_best",
 )
 
 
@@ -162,8 +210,14 @@ def _log1p(value: float) -> float:
     return math.log1p(max(value, 0.0))
 
 
-def pair_features(claim: PreparedText, article: PreparedText) -> tuple[np.ndarray, np.ndarray]:
-    """Feature row for one claim-article pair, and the article sentence order by similarity."""
+def pair_features(
+    claim: PreparedText, article: PreparedText, *, inference: Callable[[np.ndarray], np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature row for one claim-article pair, and the article sentence order by similarity.
+
+    ``inference`` maps [u, v, |u-v|, u*v] rows to (entails, contradicts, neutral) probabilities
+    (see :mod:`factnlp.stance_model.nli`); without it those features are missing.
+    """
     out = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
     claim_vector = claim.vectors[0]
     n = len(article.sentences)
@@ -183,13 +237,23 @@ def pair_features(claim: PreparedText, article: PreparedText) -> tuple[np.ndarra
     article_arabic = float(article.language == "ar")
     cross = float(claim.language != article.language and "und" not in (claim.language, article.language))
     values += [
-        float(sims[best]), float(sims[top].mean()), float(sims.mean()), float(sims.std()),
+        float(sims[best]),
+        float(sims[top].mean()),
+        float(sims.mean()),
+        float(sims.std()),
         float(title_sims.max()) if len(title_sims) else math.nan,
         float(body_sims.max()) if len(body_sims) else math.nan,
         float(doc_vector @ claim_vector) / doc_norm,
-        best / max(n - 1, 1), float((sims > 0.5).mean()), float((sims > 0.65).mean()), float((sims > 0.65).sum()),
-        _log1p(n), _log1p(article.word_count), _log1p(claim.word_count),
-        claim_arabic, article_arabic, cross,
+        best / max(n - 1, 1),
+        float((sims > 0.5).mean()),
+        float((sims > 0.65).mean()),
+        float((sims > 0.65).sum()),
+        _log1p(n),
+        _log1p(article.word_count),
+        _log1p(claim.word_count),
+        claim_arabic,
+        article_arabic,
+        cross,
     ]
 
     claim_tokens = claim.tokens[0]
@@ -221,9 +285,12 @@ def pair_features(claim: PreparedText, article: PreparedText) -> tuple[np.ndarra
     rate_cues = article.cues.sum(axis=0) / n
     for column in range(len(CUE_NAMES)):
         values += [
-            float(claim_cues[column]), float(article.cues[best, column]), float(top_cues[column]),
+            float(claim_cues[column]),
+            float(article.cues[best, column]),
+            float(top_cues[column]),
             float(title_cues[column]) if article.title_count else math.nan,
-            float(near_cues[column]), float(rate_cues[column]),
+            float(near_cues[column]),
+            float(rate_cues[column]),
         ]
 
     negation = CUE_NAMES.index("negation")
@@ -250,6 +317,22 @@ def pair_features(claim: PreparedText, article: PreparedText) -> tuple[np.ndarra
         is_future * float(top_cues[breach]),
         is_future * float(top_cues[fulfil]),
     ]
+    if inference is not None:
+        read = list(dict.fromkeys([int(i) for i in top] + list(range(article.title_count))))
+        probabilities = inference(pair_vectors(article.vectors[read], claim_vector))
+        by_sentence = dict(zip(read, probabilities, strict=True))
+        top_probabilities = np.array([by_sentence[int(i)] for i in top])
+        title_probabilities = [by_sentence[i] for i in range(article.title_count)]
+        values += [
+            float(by_sentence[best][0]),
+            float(by_sentence[best][1]),
+            float(top_probabilities[:, 0].max()),
+            float(top_probabilities[:, 1].max()),
+            float(max(p[0] for p in title_probabilities)) if title_probabilities else math.nan,
+            float(max(p[1] for p in title_probabilities)) if title_probabilities else math.nan,
+        ]
+    else:
+        values += [math.nan] * 6
     dense_start = len(values)
     out[:dense_start] = values
     out[dense_start : dense_start + EMBEDDING_DIM] = article.vectors[best] * claim_vector

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from factnlp.text import normalize_for_search
 
+# Packed word lists read better than one entry per line.
+# fmt: off
 CUE_GROUPS: dict[str, dict[str, list[str]]] = {
     # The article says the claim is false or did not happen.
     "refute": {
@@ -100,6 +102,8 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+
+# fmt: on
 
 # Pairs of words with opposite meaning: a claim using one side and evidence the other
 # is a contradiction signal (ANS "disagree" pairs are often built this way).

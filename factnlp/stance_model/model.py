@@ -42,8 +42,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 class StanceClassifier:
     """Booster plus calibration: feature rows in, calibrated probabilities and decisions out."""
 
-    def __init__(self, *, booster, card: dict):
+    def __init__(self, *, booster, card: dict, sentence_inference=None):
         self.booster = booster
+        self.sentence_inference = sentence_inference  # entails/contradicts/neutral per sentence pair
         self.card = card
         self.temperature = float(card["calibration"]["temperature"])
         self.bias = np.asarray(card["calibration"]["bias"], dtype=np.float64)
@@ -56,11 +57,20 @@ class StanceClassifier:
         import lightgbm
 
         card = json.loads(path.read_text(encoding="utf-8"))
-        model_path = path.parent / card["model_file"]
-        text = gzip.decompress(model_path.read_bytes()).decode("utf-8")
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != card["model_sha256"]:
-            raise ValueError(f"{model_path} does not match the checksum in {path.name}")
-        return cls(booster=lightgbm.Booster(model_str=text), card=card)
+
+        def booster(file_key: str, sha_key: str):
+            model_path = path.parent / card[file_key]
+            text = gzip.decompress(model_path.read_bytes()).decode("utf-8")
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != card[sha_key]:
+                raise ValueError(f"{model_path} does not match the checksum in {path.name}")
+            return lightgbm.Booster(model_str=text)
+
+        inference = booster("nli_model_file", "nli_model_sha256") if "nli_model_file" in card else None
+        return cls(booster=booster("model_file", "model_sha256"), card=card, sentence_inference=inference)
+
+    def infer_sentences(self, rows: np.ndarray) -> np.ndarray:
+        """(entails, contradicts, neutral) probabilities of [u, v, |u-v|, u*v] rows."""
+        return np.asarray(self.sentence_inference.predict(rows, num_threads=1))
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1), dtype=np.float64).reshape(
@@ -84,16 +94,39 @@ class TrainedStanceModel:
         self.embedder = shared_embedder(embedder)
         # The pipeline scores many claims against one article: analyse each article once.
         self._articles: OrderedDict[str, PreparedText] = OrderedDict()
+        self._claims: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = article_cache_size
         self._lock = threading.Lock()
 
-    def prepare_article(self, article: ArticleText) -> PreparedText:
-        """Sentences, vectors and cue counts of an article, reusing the pipeline's vectors when given."""
-        key = hashlib.sha1("\x00".join([article.title, article.body, article.embedder_name or ""]).encode()).hexdigest()
+    def _article_key(self, article: ArticleText) -> str:
+        parts = [article.title, article.body, article.embedder_name or ""]
+        return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()
+
+    def _remember(self, cache: OrderedDict, key, value) -> None:
         with self._lock:
-            if key in self._articles:
-                self._articles.move_to_end(key)
-                return self._articles[key]
+            cache[key] = value
+            while len(cache) > self._cache_size:
+                cache.popitem(last=False)
+
+    def _recall(self, cache: OrderedDict, key):
+        with self._lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        return None
+
+    def prepare_article(
+        self, article: ArticleText, *, also_embed: str | None = None
+    ) -> tuple[PreparedText, np.ndarray | None]:
+        """Sentences, vectors and cue counts of an article, reusing the pipeline's vectors when given.
+
+        ``also_embed`` (a claim) rides along in the same embedding call when the article has to
+        be embedded: each call to the embedder has a fixed cost. Returns its vector too.
+        """
+        key = self._article_key(article)
+        cached = self._recall(self._articles, key)
+        if cached is not None:
+            return cached, None
         language = article.language or detect_language(f"{article.title}\n{article.body}", default="und")
         vectors = None
         if article.sentences is not None:
@@ -111,8 +144,13 @@ class TrainedStanceModel:
         else:
             sentences, title_count = article_sentences(title=article.title, body=article.body, language=language)
         sentences = sentences[:MAX_SENTENCES]
+        extra_vector = None
         if vectors is None:
-            vectors = self.embedder.embed(sentences)
+            texts = ([also_embed] if also_embed is not None else []) + sentences
+            embedded = self.embedder.embed(texts)
+            if also_embed is not None:
+                extra_vector, embedded = embedded[0], embedded[1:]
+            vectors = embedded
         prepared = prepare_text(
             sentences=sentences,
             vectors=vectors[: len(sentences)],
@@ -120,16 +158,21 @@ class TrainedStanceModel:
             language=language,
             word_count=len(article.title.split()) + len(article.body.split()),
         )
-        with self._lock:
-            self._articles[key] = prepared
-            while len(self._articles) > self._cache_size:
-                self._articles.popitem(last=False)
-        return prepared
+        self._remember(self._articles, key, prepared)
+        return prepared, extra_vector
 
-    def prepare_claim(self, claim: str, *, language: str | None = None) -> PreparedText:
+    def prepare_claim(
+        self, claim: str, *, language: str | None = None, vector: np.ndarray | None = None
+    ) -> PreparedText:
+        """A claim with its vector; claims recur across articles, so vectors are kept."""
+        if vector is None:
+            vector = self._recall(self._claims, claim)
+        if vector is None:
+            vector = self.embedder.embed([claim])[0]
+        self._remember(self._claims, claim, vector)
         return prepare_text(
             sentences=[claim],
-            vectors=self.embedder.embed([claim]),
+            vectors=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             title_count=0,
             language=language or detect_language(claim, default="und"),
         )
@@ -142,13 +185,17 @@ class TrainedStanceModel:
         claim_language: str | None = None,
         claim_date: date | None = None,
     ) -> StanceResult:
-        prepared_claim = self.prepare_claim(claim, language=claim_language)
-        prepared_article = self.prepare_article(article)
+        known = self._recall(self._claims, claim)
+        prepared_article, claim_vector = self.prepare_article(article, also_embed=None if known is not None else claim)
+        prepared_claim = self.prepare_claim(
+            claim, language=claim_language, vector=known if known is not None else claim_vector
+        )
         return self.predict_prepared(prepared_claim, prepared_article)
 
     def predict_prepared(self, claim: PreparedText, article: PreparedText) -> StanceResult:
         """Decision for an already prepared pair (used by evaluation to share article work)."""
-        row, order = pair_features(claim, article)
+        inference = self.classifier.infer_sentences if self.classifier.sentence_inference is not None else None
+        row, order = pair_features(claim, article, inference=inference)
         probabilities = self.classifier.probabilities(row.reshape(1, -1))
         choice = int(self.classifier.decide(probabilities)[0])
         stance = STANCES[choice]

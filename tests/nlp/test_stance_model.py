@@ -34,30 +34,49 @@ def test_model_satisfies_the_stance_seam(model):
     assert type(load_stance_model("factnlp.stance_model.model:TrainedStanceModel")).__name__ == "TrainedStanceModel"
 
 
+SHARK_CLAIM = "A shark was photographed swimming on a flooded highway"
+SHARK_DEBUNKED = (
+    "The viral photo of a shark swimming on a flooded highway is a hoax, experts said. "
+    "The image was doctored from an older picture taken off the coast of South Africa. "
+    "Fact-checkers have debunked the same picture after several storms."
+)
+SHARK_SEEN = (
+    "A resident photographed a shark swimming on the flooded highway on Sunday, police confirmed. "
+    "Wildlife officers later caught the animal and released it into the sea."
+)
+
+
 def test_result_is_a_calibrated_distribution_with_evidence_from_the_article(model):
-    body = (
-        "The viral photo of a shark swimming on a flooded highway is a hoax, experts said. "
-        "The image was doctored from an older picture taken off the coast of South Africa. "
-        "Fact-checkers have debunked the same picture after several storms."
-    )
-    result = model.predict("A shark was photographed swimming on a flooded highway", article("", body, "en"))
+    result = model.predict(SHARK_CLAIM, article("", SHARK_DEBUNKED, "en"))
     assert result.stance in STANCES
     assert 0.0 <= result.confidence <= 1.0
     assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-6)
     assert result.confidence == pytest.approx(result.scores[result.stance])
-    assert result.stance == "contradicts"
-    assert result.evidence and all(sentence in body for sentence in result.evidence)
+    assert result.stance != "unrelated"
+    assert result.evidence and all(sentence in SHARK_DEBUNKED for sentence in result.evidence)
+
+
+def test_a_debunking_article_reads_as_more_contradicting_than_a_confirming_one(model):
+    debunked = model.predict(SHARK_CLAIM, article("", SHARK_DEBUNKED, "en")).scores
+    seen = model.predict(SHARK_CLAIM, article("", SHARK_SEEN, "en")).scores
+    assert debunked["contradicts"] > seen["contradicts"]
+    assert seen["confirms"] > debunked["confirms"]
 
 
 def test_an_article_about_something_else_is_unrelated(model):
     body = "The central bank raised interest rates by a quarter point on Wednesday. Markets rose after the decision."
-    result = model.predict("A new species of frog was discovered in the Amazon rainforest", article("Rates up", body, "en"))
+    result = model.predict(
+        "A new species of frog was discovered in the Amazon rainforest", article("Rates up", body, "en")
+    )
     assert result.stance == "unrelated"
     assert result.evidence == []
 
 
 def test_precomputed_sentence_vectors_are_used_instead_of_re_embedding(model, monkeypatch):
-    title, body = "Withdrawal delayed", "The withdrawal was postponed indefinitely, officials said. Soldiers stay at their bases."
+    title, body = (
+        "Withdrawal delayed",
+        "The withdrawal was postponed indefinitely, officials said. Soldiers stay at their bases.",
+    )
     sentences = (title, "The withdrawal was postponed indefinitely, officials said.", "Soldiers stay at their bases.")
     vectors = model.embedder.embed(list(sentences))
     embedded: list[list[str]] = []
@@ -69,10 +88,18 @@ def test_precomputed_sentence_vectors_are_used_instead_of_re_embedding(model, mo
 
     monkeypatch.setattr(model.embedder, "embed", counting_embed)
     given = ArticleText(
-        title=title, body=body, language="en", sentences=sentences, sentence_vectors=vectors, embedder_name=model.embedder.name
+        title=title,
+        body=body,
+        language="en",
+        sentences=sentences,
+        sentence_vectors=vectors,
+        embedder_name=model.embedder.name,
     )
-    result = model.predict("The forces will leave once the mission is complete.", given, claim_language="en")
-    assert embedded == [["The forces will leave once the mission is complete."]]
+    claim = "The peacekeepers will leave the region once their mandate ends."
+    result = model.predict(claim, given, claim_language="en")
+    assert embedded == [[claim]]  # the claim only: the article's vectors came with it
+    model.predict(claim, ArticleText(title="Other", body="The peacekeepers left on Monday.", language="en"))
+    assert embedded[1:] == [["Other", "The peacekeepers left on Monday."]]  # claim vector reused
     assert result.stance in STANCES
 
 
@@ -90,8 +117,8 @@ def test_held_out_promises_kept_and_broken_across_languages(model):
         )
         gold.append(pair.stance)
         predicted.append(result.stance)
-    correct = sum(g == p for g, p in zip(gold, predicted))
-    assert correct / len(pairs) >= 0.75, list(zip(gold, predicted))
+    correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
+    assert correct / len(pairs) >= 0.75, list(zip(gold, predicted, strict=True))
     assert macro_f1(gold=gold, predicted=predicted, labels=("confirms", "contradicts", "unrelated")) >= 0.7
 
 
@@ -130,7 +157,12 @@ def test_fnc_score_follows_the_official_weights():
 def test_classify_file_writes_one_line_per_input(tmp_path):
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     rows = [
-        {"id": "a", "claim": "The bridge will open by June.", "title": "Bridge opened", "body": "The bridge opened on 2 June."},
+        {
+            "id": "a",
+            "claim": "The bridge will open by June.",
+            "title": "Bridge opened",
+            "body": "The bridge opened on 2 June.",
+        },
         {"id": 7, "claim": "استقال الوزير", "title": "", "body": "نفت الوزارة استقالة الوزير ووصفتها بالشائعة."},
     ]
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")

@@ -14,9 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("source", type=Path)
         parser.add_argument("target", type=Path)
-        parser.add_argument("--model", default=None, help="short name or module:Class (default: settings.STANCE_MODEL)")
+        parser.add_argument("--model", default=None, help="short name or module:Class (default: settings.NLP_STANCE_MODEL)")
 
     def handle(self, *args, **options):
-        spec = options["model"] or getattr(settings, "STANCE_MODEL", DEFAULT_MODEL_SPEC)
+        spec = options["model"] or getattr(settings, "NLP_STANCE_MODEL", DEFAULT_MODEL_SPEC)
         count = classify_file(source=options["source"], target=options["target"], model_spec=spec)
         self.stdout.write(self.style.SUCCESS(f"{count} lines written to {options['target']}"))

@@ -82,7 +82,8 @@ class VectorCache:
 
 
 def _split_cached(pairs: list[LabelledPair], name: str) -> dict[tuple[str, str], tuple[list[str], int]]:
-    path = cache_dir() / f"sentences-{name}.json"
+    # v2: the whole title is one sentence (as the matching pipeline prepares articles)
+    path = cache_dir() / f"sentences-v2-{name}.json"
     stored: dict[str, list] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     result = {}
     articles = {(pair.title, pair.body): pair for pair in pairs}

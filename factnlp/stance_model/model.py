@@ -14,6 +14,7 @@ from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 
 from factnlp.embeddings import shared_embedder
@@ -31,6 +32,21 @@ from factnlp.text import detect_language, split_sentences
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 DEFAULT_ARTIFACT = MODELS_DIR / "stance-lgbm.json"
+
+
+class _Booster(lightgbm.Booster):
+    """A LightGBM booster that survives a broken C++ number formatter.
+
+    When the usearch extension (claim index) has run before LightGBM is loaded, LightGBM's
+    C++ streams print no numbers, so the training-parameter echo it parses as JSON after
+    loading is invalid. Prediction does not use that echo, so it is dropped in that case.
+    """
+
+    def _get_loaded_param(self) -> dict:
+        try:
+            return super()._get_loaded_param()
+        except json.JSONDecodeError:
+            return {}
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -54,8 +70,6 @@ class StanceClassifier:
 
     @classmethod
     def load(cls, path: Path) -> StanceClassifier:
-        import lightgbm
-
         card = json.loads(path.read_text(encoding="utf-8"))
 
         def booster(file_key: str, sha_key: str):
@@ -63,7 +77,7 @@ class StanceClassifier:
             text = gzip.decompress(model_path.read_bytes()).decode("utf-8")
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != card[sha_key]:
                 raise ValueError(f"{model_path} does not match the checksum in {path.name}")
-            return lightgbm.Booster(model_str=text)
+            return _Booster(model_str=text)
 
         inference = booster("nli_model_file", "nli_model_sha256") if "nli_model_file" in card else None
         return cls(booster=booster("model_file", "model_sha256"), card=card, sentence_inference=inference)

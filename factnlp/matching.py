@@ -10,7 +10,7 @@ import numpy as np
 
 from factnlp.embeddings import Embedder
 from factnlp.retrieval import DEFAULT_MIN_SCORE, Candidate, ClaimIndex
-from factnlp.stance import ArticleText, StanceModel
+from factnlp.stance import ArticleText, ClaimInput, StanceModel, predict_many
 from factnlp.text import detect_language, split_sentences
 
 
@@ -114,14 +114,19 @@ def match_article(
             min_score=min_retrieval_score,
         )
     article_text = article.as_article_text()
-    matches: list[Match] = []
-    for candidate in candidates:
-        claim = claims.get(candidate.claim_id)
-        if claim is None:
-            continue
-        result = stance_model.predict(
-            claim.text, article_text, claim_language=claim.language, claim_date=claim.made_on
+    candidates = [candidate for candidate in candidates if candidate.claim_id in claims]
+    inputs = [
+        ClaimInput(
+            text=claims[c.claim_id].text,
+            language=claims[c.claim_id].language,
+            made_on=claims[c.claim_id].made_on,
+            vector=index.vector_of(c.claim_id),
         )
+        for c in candidates
+    ]
+    results = predict_many(stance_model, inputs, article_text) if inputs else []
+    matches: list[Match] = []
+    for candidate, result in zip(candidates, results, strict=True):
         if result.stance == "unrelated":
             continue
         # A model that names no evidence still gets the sentences retrieval matched,

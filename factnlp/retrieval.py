@@ -94,6 +94,11 @@ class ClaimIndex:
         """Claim ids in row order (a copy)."""
         return self._ids[: self._size].copy()
 
+    def vector_of(self, claim_id: int) -> np.ndarray | None:
+        """The stored (unit, float16-rounded) vector of a claim, or None when it is not indexed."""
+        row = self._row_of.get(int(claim_id))
+        return None if row is None else self._vectors[row].astype(np.float32)
+
     def upsert_many(self, *, ids: Sequence[int], vectors: np.ndarray, texts: Sequence[str]) -> None:
         """Add claims or replace the vector and text of ones already indexed."""
         vectors = np.asarray(vectors, dtype=np.float32)

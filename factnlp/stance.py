@@ -59,6 +59,30 @@ class StanceModel(Protocol):
     ) -> StanceResult: ...
 
 
+@dataclass(frozen=True)
+class ClaimInput:
+    """A claim as the pipeline hands it to :func:`predict_many`."""
+
+    text: str
+    language: str | None = None
+    made_on: date | None = None
+    # The claim index already holds the claim's vector; a model that can use it
+    # need not embed the claim again for every article.
+    vector: "np.ndarray | None" = None
+
+
+def predict_many(model: StanceModel, claims: "list[ClaimInput]", article: ArticleText) -> list[StanceResult]:
+    """Decisions for several claims against one article.
+
+    Uses the model's own ``predict_many`` when it has one (one batched call, claim
+    vectors reused); any other model is asked claim by claim through ``predict``.
+    """
+    batch = getattr(model, "predict_many", None)
+    if batch is not None:
+        return list(batch(claims, article))
+    return [model.predict(c.text, article, claim_language=c.language, claim_date=c.made_on) for c in claims]
+
+
 BUILTIN_MODELS: dict[str, str] = {"default": "factnlp.stance_model.model:TrainedStanceModel"}
 
 

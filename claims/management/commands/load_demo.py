@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 
@@ -108,4 +109,16 @@ class Command(BaseCommand):
                 tags=values["tags"],
             )
             created += 1
+        # A later report, submitted after the claims so the pipeline has something to flag
+        # for the editors (dated now: the backfill window looks back 90 days).
+        for values in demo.get("follow_up_articles", []):
+            article_submit(
+                origin=ArticleOrigin.ADMIN,
+                title=values["title"],
+                body=values["body"],
+                language=values["language"],
+                published_at=timezone.now(),
+                outlet=Outlet.objects.get(domain=values["outlet"]),
+                created_by=editor,
+            )
         return created

@@ -129,6 +129,9 @@ class ClaimEmbedding(models.Model):
     text_hash = models.CharField(max_length=64)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    def __str__(self) -> str:
+        return f"{self.model_name} vector of claim {self.claim_id}"
+
 
 class BackfillRun(models.Model):
     """A check of a new claim against already-ingested articles, with its progress."""
@@ -145,4 +148,7 @@ class BackfillRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Backfill of claim {self.claim_id}: {self.articles_done}/{self.articles_total} ({self.state})"
 from .alert_models import *  # noqa: E402,F401,F403

@@ -10,8 +10,8 @@ number of claims but never runs Python code per claim.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -110,7 +110,7 @@ class ClaimIndex:
         norms[norms == 0] = 1.0
         vectors = vectors / norms
         self._reserve(self._size + len(ids))
-        for claim_id, vector, text in zip(ids, vectors, texts):
+        for claim_id, vector, text in zip(ids, vectors, texts, strict=True):
             claim_id = int(claim_id)
             row = self._row_of.get(claim_id)
             if row is None:
@@ -298,7 +298,7 @@ class ClaimIndex:
         close = ordered >= ordered[:, :1] - margin
         return [tuple(int(i) for i in order[r][close[r]]) for r in range(len(rows))]
 
-    def _compiled_postings(self) -> "_Postings":
+    def _compiled_postings(self) -> _Postings:
         if self._postings is None:
             self._postings = _Postings.build(
                 row_terms=self._row_terms[: self._size],
@@ -320,7 +320,7 @@ class _Postings:
     row_totals: np.ndarray  # per claim: sum of its weights (its score against itself), never 0
 
     @classmethod
-    def build(cls, *, row_terms, row_counts, vocabulary_size: int, k1: float, b: float) -> "_Postings":
+    def build(cls, *, row_terms, row_counts, vocabulary_size: int, k1: float, b: float) -> _Postings:
         n_rows = len(row_terms)
         if n_rows == 0:
             empty = np.zeros(0, dtype=np.int64)

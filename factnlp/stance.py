@@ -41,7 +41,7 @@ class ArticleText:
     # the article again for every candidate claim: sentences of title + body,
     # their L2-normalised vectors, and the name of the embedder that made them.
     sentences: tuple[str, ...] | None = None
-    sentence_vectors: "np.ndarray | None" = None
+    sentence_vectors: np.ndarray | None = None
     embedder_name: str | None = None
 
 
@@ -68,10 +68,10 @@ class ClaimInput:
     made_on: date | None = None
     # The claim index already holds the claim's vector; a model that can use it
     # need not embed the claim again for every article.
-    vector: "np.ndarray | None" = None
+    vector: np.ndarray | None = None
 
 
-def predict_many(model: StanceModel, claims: "list[ClaimInput]", article: ArticleText) -> list[StanceResult]:
+def predict_many(model: StanceModel, claims: list[ClaimInput], article: ArticleText) -> list[StanceResult]:
     """Decisions for several claims against one article.
 
     Uses the model's own ``predict_many`` when it has one (one batched call, claim

@@ -58,8 +58,9 @@ class Feed(models.Model):
 class Article(models.Model):
     """A news article, kept once however many paths bring it in."""
 
-    url = models.URLField(max_length=2000, null=True, blank=True, help_text="Canonical URL; unique when present")
-    dedup_key = models.CharField(
+    # NULL, not "", for "no URL": the unique constraint must not treat all URL-less articles as one.
+    url = models.URLField(max_length=2000, null=True, blank=True, help_text="Canonical URL; unique when present")  # noqa: DJ001
+    dedup_key = models.CharField(  # noqa: DJ001 (NULL for "none", as url above)
         max_length=64, null=True, blank=True, editable=False,
         help_text="Hash of normalised title and outlet, for articles without a URL",
     )

@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def build_clef_index(*, data_dir: Path, embedder: Embedder, lexical_weight: floa
     index.upsert_many(
         ids=verified.ids,
         vectors=claim_vectors + title_vectors,
-        texts=[f"{claim} {title}" for claim, title in zip(verified.claims, verified.titles)],
+        texts=[f"{claim} {title}" for claim, title in zip(verified.claims, verified.titles, strict=True)],
     )
     return index
 

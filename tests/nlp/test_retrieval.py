@@ -165,7 +165,7 @@ def test_graph_search_finds_what_the_exact_scan_finds():
         for start in range(0, n, 1000):  # the graph is built once the index passes its threshold
             index.upsert_many(ids=list(range(start, start + 1000)), vectors=vectors[start : start + 1000], texts=texts[start : start + 1000])
     found = expected = 0
-    for trial in range(20):
+    for _ in range(20):
         targets = rng.choice(n, 2, replace=False)
         queries = vectors[targets] + 0.3 * rng.standard_normal((2, dim)).astype(np.float32) / np.sqrt(dim)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)

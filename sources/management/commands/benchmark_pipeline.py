@@ -31,7 +31,6 @@ from sources.benchmark import article_texts, claim_texts, data_dir
 from sources.choices import ArticleOrigin
 from sources.models import Article
 
-
 SEED_CLAIMANT = "benchmark-seed"
 
 

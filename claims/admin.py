@@ -65,23 +65,43 @@ class EvidenceInline(admin.TabularInline):
 
 class ClaimAdminForm(forms.ModelForm):
     new_status = forms.ChoiceField(
-        choices=[("", "—")] + list(ClaimStatus.choices), required=False, label=_("Change status to"),
+        choices=[("", "—")] + list(ClaimStatus.choices),
+        required=False,
+        label=_("Change status to"),
         help_text=_("Recorded in the history with the note below."),
     )
-    status_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), required=False, label=_("Note"))
+    status_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}), required=False, label=_("Note")
+    )
 
     class Meta:
         model = Claim
         fields = [
-            "text", "language", "claimant", "kind", "made_on", "first_appearance_url", "first_appearance_article",
-            "follow_up_date", "tags",
+            "text",
+            "language",
+            "claimant",
+            "kind",
+            "made_on",
+            "first_appearance_url",
+            "first_appearance_article",
+            "follow_up_date",
+            "tags",
         ]
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     form = ClaimAdminForm
-    list_display = ["short_text", "claimant", "kind", "language", "status", "made_on", "follow_up_date", "pending_evidence"]
+    list_display = [
+        "short_text",
+        "claimant",
+        "kind",
+        "language",
+        "status",
+        "made_on",
+        "follow_up_date",
+        "pending_evidence",
+    ]
     list_filter = ["status", "kind", "language", "follow_up_source", "tags"]
     search_fields = ["text", "text_normalized", "claimant__name", "claimant__name_normalized"]
     autocomplete_fields = ["claimant", "first_appearance_article", "tags"]
@@ -110,26 +130,38 @@ class ClaimAdmin(admin.ModelAdmin):
         tags = [t.name for t in data.get("tags") or []]
         if change:
             services.claim_update(
-                claim=obj, updated_by=request.user, text=data["text"], language=data.get("language") or None,
-                claimant=data.get("claimant"), kind=data.get("kind"), made_on=data.get("made_on"),
+                claim=obj,
+                updated_by=request.user,
+                text=data["text"],
+                language=data.get("language") or None,
+                claimant=data.get("claimant"),
+                kind=data.get("kind"),
+                made_on=data.get("made_on"),
                 first_appearance_url=data.get("first_appearance_url", ""),
                 follow_up_date=data.get("follow_up_date") if "follow_up_date" in form.changed_data else services._UNSET,
                 tags=tags,
             )
         else:
             created = services.claim_create(
-                text=data["text"], created_by=request.user, claimant=data.get("claimant"),
-                language=data.get("language") or "", kind=data.get("kind"), made_on=data.get("made_on"),
+                text=data["text"],
+                created_by=request.user,
+                claimant=data.get("claimant"),
+                language=data.get("language") or "",
+                kind=data.get("kind"),
+                made_on=data.get("made_on"),
                 first_appearance_url=data.get("first_appearance_url", ""),
                 first_appearance_article=data.get("first_appearance_article"),
-                follow_up_date=data.get("follow_up_date"), tags=tags,
+                follow_up_date=data.get("follow_up_date"),
+                tags=tags,
             )
             obj.pk = created.pk
             form.instance = created
         new_status = data.get("new_status")
         if new_status and new_status != obj.status:
             services.claim_change_status(
-                claim=Claim.objects.get(pk=obj.pk), status=new_status, note=data.get("status_note", ""),
+                claim=Claim.objects.get(pk=obj.pk),
+                status=new_status,
+                note=data.get("status_note", ""),
                 changed_by=request.user,
             )
 
@@ -147,8 +179,18 @@ class EvidenceAdmin(admin.ModelAdmin):
     search_fields = ["excerpt", "claim__text_normalized", "article__title"]
     list_select_related = ["claim", "article"]
     readonly_fields = [
-        "claim", "article", "stance", "confidence", "high_confidence", "excerpt", "retrieval_score", "model_version",
-        "review_state", "reviewed_by", "reviewed_at", "created_at",
+        "claim",
+        "article",
+        "stance",
+        "confidence",
+        "high_confidence",
+        "excerpt",
+        "retrieval_score",
+        "model_version",
+        "review_state",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
     ]
     fields = readonly_fields[:8] + ["review_note"] + readonly_fields[8:]
     actions = ["accept_selected", "reject_selected"]
@@ -183,4 +225,6 @@ class BackfillRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
 from . import alerts_admin  # noqa: E402,F401  (the alerting desk registers itself)

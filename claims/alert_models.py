@@ -66,7 +66,9 @@ class DeliveryState(models.TextChoices):
 class WebhookEndpoint(models.Model):
     """A URL that receives signed event deliveries (Standard Webhooks), disabled after repeated failure."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=300, blank=True)
     # Kept in clear: it is the HMAC key every delivery is signed with.
@@ -158,9 +160,7 @@ class EmailDigest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "language", "day"], name="email_digest_once_a_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["recipient", "language", "day"], name="email_digest_once_a_day")]
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.day}"
@@ -170,9 +170,13 @@ class Delivery(models.Model):
     """An alert on its way to one recipient over one channel: what was sent, when, and how it went."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
-    subscription = models.ForeignKey(Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     channel = models.CharField(max_length=10, choices=AlertChannel.choices)
-    endpoint = models.ForeignKey(WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     recipient = models.CharField(max_length=2000, help_text="E-mail address or webhook URL")
     language = models.CharField(max_length=2, choices=AlertLanguage.choices, blank=True)
     state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING, db_index=True)

@@ -25,22 +25,32 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(DueFollowUp)
 class DueFollowUpAdmin(ReadOnlyAdmin):
-    list_display = ["claim_link", "claimant", "kind", "follow_up_date", "follow_up_source", "follow_up_phrase",
-                    "alerted"]
+    list_display = [
+        "claim_link",
+        "claimant",
+        "kind",
+        "follow_up_date",
+        "follow_up_source",
+        "follow_up_phrase",
+        "alerted",
+    ]
     list_filter = ["kind", "follow_up_source"]
     search_fields = ["text", "text_normalized", "claimant__name"]
     ordering = ["follow_up_date", "id"]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .filter(status=ClaimStatus.OPEN, follow_up_date__lte=timezone.localdate())
             .select_related("claimant")
         )
 
     @admin.display(description=_("Claim"))
     def claim_link(self, obj):
-        return format_html('<a href="{}" dir="auto">{}</a>', reverse("admin:claims_claim_change", args=[obj.pk]), obj.text[:100])
+        return format_html(
+            '<a href="{}" dir="auto">{}</a>', reverse("admin:claims_claim_change", args=[obj.pk]), obj.text[:100]
+        )
 
     @admin.display(boolean=True, description=_("Alert sent"))
     def alerted(self, obj):
@@ -49,8 +59,19 @@ class DueFollowUpAdmin(ReadOnlyAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["owner", "scope", "claim", "claimant", "tag", "events", "channels", "email_mode", "language",
-                    "webhook", "is_active"]
+    list_display = [
+        "owner",
+        "scope",
+        "claim",
+        "claimant",
+        "tag",
+        "events",
+        "channels",
+        "email_mode",
+        "language",
+        "webhook",
+        "is_active",
+    ]
     list_filter = ["scope", "email_mode", "language", "is_active"]
     search_fields = ["owner__username", "email"]
     autocomplete_fields = ["claim", "claimant", "tag"]
@@ -59,14 +80,40 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "events", "is_active", "consecutive_failures", "disabled_reason", "last_success_at",
-                    "last_failure_at"]
+    list_display = [
+        "url",
+        "events",
+        "is_active",
+        "consecutive_failures",
+        "disabled_reason",
+        "last_success_at",
+        "last_failure_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]
-    fields = ["url", "description", "events", "owner", "masked_secret", "is_active", "disabled_reason", "disabled_at",
-              "consecutive_failures", "last_success_at", "last_failure_at", "created_at"]
-    readonly_fields = ["masked_secret", "disabled_reason", "disabled_at", "consecutive_failures", "last_success_at",
-                       "last_failure_at", "created_at"]
+    fields = [
+        "url",
+        "description",
+        "events",
+        "owner",
+        "masked_secret",
+        "is_active",
+        "disabled_reason",
+        "disabled_at",
+        "consecutive_failures",
+        "last_success_at",
+        "last_failure_at",
+        "created_at",
+    ]
+    readonly_fields = [
+        "masked_secret",
+        "disabled_reason",
+        "disabled_at",
+        "consecutive_failures",
+        "last_success_at",
+        "last_failure_at",
+        "created_at",
+    ]
     raw_id_fields = ["owner"]
     actions = ["enable_selected"]
 
@@ -123,8 +170,17 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["alert", "channel", "recipient", "language", "state", "attempts", "response_status", "sent_at",
-                    "created_at"]
+    list_display = [
+        "alert",
+        "channel",
+        "recipient",
+        "language",
+        "state",
+        "attempts",
+        "response_status",
+        "sent_at",
+        "created_at",
+    ]
     list_filter = ["channel", "state", "language"]
     search_fields = ["recipient", "message_id", "subject"]
     date_hierarchy = "created_at"

@@ -125,7 +125,9 @@ def backfill_start(*, claim_id: int) -> BackfillRun:
 
 
 def backfill_failed(*, run_id: int, reason: str) -> None:
-    BackfillRun.objects.filter(pk=run_id).update(state=BackfillState.FAILED, error=reason[:5000], finished_at=timezone.now())
+    BackfillRun.objects.filter(pk=run_id).update(
+        state=BackfillState.FAILED, error=reason[:5000], finished_at=timezone.now()
+    )
 
 
 def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
@@ -150,7 +152,9 @@ def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
 
     # A one-claim index scores articles exactly as the live pipeline would.
     index = ClaimIndex(model.dim)
-    index.upsert_many(ids=[claim.pk], vectors=engine.vectors_from_bytes(embedding.vector, model.dim), texts=[claim.text])
+    index.upsert_many(
+        ids=[claim.pk], vectors=engine.vectors_from_bytes(embedding.vector, model.dim), texts=[claim.text]
+    )
     claims = _claim_texts([claim.pk])
     stance = engine.stance_model()
     options = _match_options()
@@ -179,4 +183,3 @@ def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
     run.state, run.articles_done, run.evidence_found, run.finished_at = BackfillState.DONE, done, found, timezone.now()
     run.save(update_fields=["state", "articles_done", "evidence_found", "finished_at"])
     return run
-

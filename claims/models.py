@@ -64,7 +64,9 @@ class Claim(models.Model):
     follow_up_phrase = models.CharField(max_length=300, blank=True, help_text="Words the proposed date came from")
     follow_up_alerted_on = models.DateField(null=True, blank=True, help_text="Follow-up date an alert was sent for")
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,8 +107,12 @@ class Evidence(models.Model):
     sentences = models.JSONField(default=list, blank=True)
     retrieval_score = models.FloatField(null=True, blank=True)
     model_version = models.CharField(max_length=100)
-    review_state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -151,4 +157,6 @@ class BackfillRun(models.Model):
 
     def __str__(self) -> str:
         return f"Backfill of claim {self.claim_id}: {self.articles_done}/{self.articles_total} ({self.state})"
+
+
 from .alert_models import *  # noqa: E402,F401,F403

@@ -12,9 +12,7 @@ def claim_list() -> QuerySet[Claim]:
     """Claims with their claimant, tags and whether evidence awaits review."""
     pending = Evidence.objects.filter(claim=OuterRef("pk"), review_state=ReviewState.PENDING)
     return (
-        Claim.objects.select_related("claimant")
-        .prefetch_related("tags")
-        .annotate(has_pending_evidence=Exists(pending))
+        Claim.objects.select_related("claimant").prefetch_related("tags").annotate(has_pending_evidence=Exists(pending))
     )
 
 

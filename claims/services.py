@@ -165,9 +165,7 @@ def claim_change_status(
     evidence = list(Evidence.objects.filter(claim=claim, pk__in=set(evidence_ids)))
     missing = set(evidence_ids) - {e.pk for e in evidence}
     if missing:
-        raise DomainError(
-            f"Evidence {sorted(missing)} does not exist or belongs to another claim.", field="evidence"
-        )
+        raise DomainError(f"Evidence {sorted(missing)} does not exist or belongs to another claim.", field="evidence")
     with transaction.atomic():
         # Lock the row so two editors changing status at once both get recorded
         # with the right "from".

@@ -28,4 +28,6 @@ def claim_backfill_task(run_id: int) -> dict | None:
     if run is None:
         return None
     return {"run": run.pk, "articles": run.articles_done, "evidence": run.evidence_found}
+
+
 from .alerts.tasks import *  # noqa: E402,F401,F403  (Celery autodiscovers only <app>.tasks)

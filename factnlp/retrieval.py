@@ -212,7 +212,12 @@ class ClaimIndex:
         """
         postings = self._compiled_postings()
         term_ids = sorted(
-            {self._vocabulary[token] for sentence in sentences for token in tokenize(sentence) if token in self._vocabulary}
+            {
+                self._vocabulary[token]
+                for sentence in sentences
+                for token in tokenize(sentence)
+                if token in self._vocabulary
+            }
         )
         if not term_ids:
             return np.zeros(self._size, dtype=np.float32)
@@ -269,10 +274,14 @@ class ClaimIndex:
     def _build_ann(self) -> None:
         from usearch.index import Index
 
-        self._ann = Index(ndim=self.dim, metric="ip", dtype="f16", connectivity=16, expansion_add=64, expansion_search=64)
+        self._ann = Index(
+            ndim=self.dim, metric="ip", dtype="f16", connectivity=16, expansion_add=64, expansion_search=64
+        )
         # Built once when the index passes ann_min_claims (about a minute per
         # 100k claims on 2 cores); later claims are added to it one by one.
-        self._ann.add(self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32), threads=0)
+        self._ann.add(
+            self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32), threads=0
+        )
 
     def _ann_pool(self, sentence_vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Rows worth scoring exactly: each sentence's nearest claims, plus the best lexical matches."""
@@ -281,7 +290,9 @@ class ClaimIndex:
         rows = [self._row_of[key] for key in keys.tolist() if key in self._row_of]
         lexical_rows = np.flatnonzero(lexical > 0)
         if lexical_rows.size > self.lexical_candidates:
-            lexical_rows = lexical_rows[np.argpartition(-lexical[lexical_rows], self.lexical_candidates - 1)[: self.lexical_candidates]]
+            lexical_rows = lexical_rows[
+                np.argpartition(-lexical[lexical_rows], self.lexical_candidates - 1)[: self.lexical_candidates]
+            ]
         return np.unique(np.concatenate([np.asarray(rows, dtype=np.int64), lexical_rows.astype(np.int64)]))
 
     @staticmethod

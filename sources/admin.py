@@ -20,7 +20,16 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "outlet", "language", "state", "origin", "published_at", "created_at"]
     list_filter = ["state", "origin", "language", "outlet"]
     search_fields = ["title", "url"]
-    readonly_fields = ["state", "state_reason", "attempts", "fetched_at", "processed_at", "created_at", "origin", "feed"]
+    readonly_fields = [
+        "state",
+        "state_reason",
+        "attempts",
+        "fetched_at",
+        "processed_at",
+        "created_at",
+        "origin",
+        "feed",
+    ]
     exclude = ["sentences", "sentence_vectors", "embedding_model", "dedup_key"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "rows": 12})}}
     actions = ["reprocess"]

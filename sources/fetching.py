@@ -43,9 +43,7 @@ TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CHUNK_SIZE = 64 * 1024
 # Headers that must not follow a redirect to another origin (credential leaks).
 _ORIGIN_BOUND_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-_BODY_HEADERS = frozenset(
-    {"content-type", "content-length", "content-encoding", "transfer-encoding"}
-)
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "transfer-encoding"})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
@@ -162,9 +160,7 @@ def blocked_address_reason(ip: IPAddress) -> str | None:
     for label, hit in checks:
         if hit:
             return label
-    if isinstance(ip, ipaddress.IPv4Address) and any(
-        ip in net for net in _IPV4_NOT_GLOBAL_EXTRA
-    ):
+    if isinstance(ip, ipaddress.IPv4Address) and any(ip in net for net in _IPV4_NOT_GLOBAL_EXTRA):
         return "not publicly routable"
     if not ip.is_global:
         return "not publicly routable"
@@ -203,18 +199,12 @@ def resolve_and_check(
         addresses = list(resolve(host, port))
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_AGAIN,):
-            raise TransientFetchError(
-                f"DNS lookup for {host} failed temporarily", url=url
-            ) from exc
+            raise TransientFetchError(f"DNS lookup for {host} failed temporarily", url=url) from exc
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
             raise PermanentFetchError(f"host {host} does not exist", url=url) from exc
-        raise TransientFetchError(
-            f"DNS lookup for {host} failed: {exc}", url=url
-        ) from exc
+        raise TransientFetchError(f"DNS lookup for {host} failed: {exc}", url=url) from exc
     except (OSError, UnicodeError) as exc:
-        raise TransientFetchError(
-            f"DNS lookup for {host} failed: {exc}", url=url
-        ) from exc
+        raise TransientFetchError(f"DNS lookup for {host} failed: {exc}", url=url) from exc
     if not addresses:
         raise PermanentFetchError(f"host {host} has no addresses", url=url)
     if allow_private:
@@ -267,9 +257,7 @@ class _Target:
     @property
     def host_header(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return (
-            host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
-        )
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
     @property
     def origin(self) -> tuple[str, str, int]:
@@ -292,15 +280,11 @@ def _parse_target(url: str) -> _Target:
     if not hostname:
         raise UnsupportedSchemeError(f"URL {url!r} has no host", url=url)
     if parts.username is not None or parts.password is not None:
-        raise UnsupportedSchemeError(
-            "URLs with embedded credentials are not fetched", url=url
-        )
+        raise UnsupportedSchemeError("URLs with embedded credentials are not fetched", url=url)
     try:
         host = ascii_host(hostname)
     except UnicodeError as exc:
-        raise UnsupportedSchemeError(
-            f"invalid host name {hostname!r}", url=url
-        ) from exc
+        raise UnsupportedSchemeError(f"invalid host name {hostname!r}", url=url) from exc
     path = iri_to_uri(parts.path or "/")
     query = iri_to_uri(parts.query)
     request_target = f"{path}?{query}" if query else path
@@ -332,9 +316,7 @@ class _Deadline:
         return time.monotonic() - self.started
 
 
-def _open_pool(
-    target: _Target, address: str, timeout: float
-) -> urllib3.HTTPConnectionPool:
+def _open_pool(target: _Target, address: str, timeout: float) -> urllib3.HTTPConnectionPool:
     # The pool connects to the already-checked address, never to the name, so a DNS answer
     # that changes between check and connect (rebinding) cannot redirect the socket;
     # SNI and certificate checks still use the host name.
@@ -393,9 +375,7 @@ def _send(
     raise last_error or TransientFetchError("no address to connect to", url=target.url)
 
 
-def _read_body(
-    response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: _Deadline, url: str
-) -> bytes:
+def _read_body(response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: _Deadline, url: str) -> bytes:
     declared = response.headers.get("content-length", "")
     # A compressed body's length says little about its decoded size, so only trust identity.
     encoded = bool(response.headers.get("content-encoding"))
@@ -417,9 +397,7 @@ def _read_body(
             break
         size += len(chunk)
         if size > max_bytes:
-            raise ResponseTooLargeError(
-                f"response body exceeds the {max_bytes}-byte limit", url=url
-            )
+            raise ResponseTooLargeError(f"response body exceeds the {max_bytes}-byte limit", url=url)
         chunks.append(chunk)
         deadline.remaining(url)
     return b"".join(chunks)
@@ -456,12 +434,8 @@ def _status_error(status: int, url: str, headers: Mapping[str, str]) -> FetchErr
     return PermanentFetchError(f"server answered HTTP {status}", url=url, status=status)
 
 
-def _translate_transport_error(
-    exc: Exception, url: str, deadline: _Deadline
-) -> FetchError:
-    if isinstance(
-        exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError, socket.timeout)
-    ):
+def _translate_transport_error(exc: Exception, url: str, deadline: _Deadline) -> FetchError:
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError, socket.timeout)):
         return TransientFetchError(f"timed out after {deadline.total:g} s", url=url)
     if isinstance(exc, SSLError):
         return PermanentFetchError(f"TLS failed: {exc}", url=url)
@@ -470,9 +444,7 @@ def _translate_transport_error(
     if isinstance(exc, ProtocolError):
         return TransientFetchError(f"connection broken: {exc}", url=url)
     if isinstance(exc, DecodeError):
-        return PermanentFetchError(
-            f"could not decode the response body: {exc}", url=url
-        )
+        return PermanentFetchError(f"could not decode the response body: {exc}", url=url)
     if isinstance(exc, LocationParseError):
         return UnsupportedSchemeError(f"invalid URL: {exc}", url=url)
     return TransientFetchError(f"request failed: {exc}", url=url)
@@ -519,11 +491,7 @@ def safe_request(
     while True:
         target = _parse_target(current_url)
         if previous_origin is not None and target.origin != previous_origin:
-            request_headers = {
-                k: v
-                for k, v in request_headers.items()
-                if k.lower() not in _ORIGIN_BOUND_HEADERS
-            }
+            request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
         addresses = resolve_and_check(
             host=target.host,
             port=target.port,
@@ -557,22 +525,14 @@ def safe_request(
                 current_url = urljoin(current_url, location.strip())
                 # Browsers turn a redirected POST into a GET (303 always, 301/302 for POST);
                 # 307/308 must repeat the request unchanged.
-                if (status == 303 and method != "HEAD") or (
-                    status in (301, 302) and method == "POST"
-                ):
+                if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
                     method = "GET"
                     body = None
-                    request_headers = {
-                        k: v
-                        for k, v in request_headers.items()
-                        if k.lower() not in _BODY_HEADERS
-                    }
+                    request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _BODY_HEADERS}
                 continue
             if raise_for_status and status >= 400:
                 raise _status_error(status, current_url, response_headers)
-            content = _read_body(
-                response, max_bytes=max_bytes, deadline=deadline, url=current_url
-            )
+            content = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current_url)
             return FetchResult(
                 url=current_url,
                 status=status,

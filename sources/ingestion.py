@@ -54,7 +54,9 @@ def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
         extracted = extract_article(html=response.content, url=response.url, encoding=response.encoding)
     except TransientFetchError as exc:
         reason = f"Could not fetch the page yet: {exc}"
-        article_set_state(article_id=article_id, state=ArticleState.FAILED if last_attempt else ArticleState.QUEUED, reason=reason)
+        article_set_state(
+            article_id=article_id, state=ArticleState.FAILED if last_attempt else ArticleState.QUEUED, reason=reason
+        )
         if last_attempt:
             return reason
         raise
@@ -82,7 +84,9 @@ def feed_poll(*, feed_id: int) -> dict | None:
         return None
     now = timezone.now()
     try:
-        result = fetch_feed(url=feed.url, etag=feed.etag or None, modified=feed.last_modified or None, **_fetch_options())
+        result = fetch_feed(
+            url=feed.url, etag=feed.etag or None, modified=feed.last_modified or None, **_fetch_options()
+        )
     except FetchError as exc:
         failures = feed.consecutive_failures + 1
         # Back off a failing feed: its interval times the failures, at most a day.

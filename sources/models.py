@@ -45,7 +45,9 @@ class Feed(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_status = models.CharField(max_length=500, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,7 +63,10 @@ class Article(models.Model):
     # NULL, not "", for "no URL": the unique constraint must not treat all URL-less articles as one.
     url = models.URLField(max_length=2000, null=True, blank=True, help_text="Canonical URL; unique when present")  # noqa: DJ001
     dedup_key = models.CharField(  # noqa: DJ001 (NULL for "none", as url above)
-        max_length=64, null=True, blank=True, editable=False,
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Hash of normalised title and outlet, for articles without a URL",
     )
     title = models.CharField(max_length=1000, blank=True)
@@ -82,7 +87,9 @@ class Article(models.Model):
     sentences = models.JSONField(default=list, blank=True, editable=False)
     sentence_vectors = models.BinaryField(null=True, blank=True, editable=False)
     embedding_model = models.CharField(max_length=100, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -90,7 +97,9 @@ class Article(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["url"], condition=Q(url__isnull=False), name="article_url_unique"),
-            models.UniqueConstraint(fields=["dedup_key"], condition=Q(dedup_key__isnull=False), name="article_dedup_key_unique"),
+            models.UniqueConstraint(
+                fields=["dedup_key"], condition=Q(dedup_key__isnull=False), name="article_dedup_key_unique"
+            ),
         ]
         indexes = [models.Index(fields=["state", "state_changed_at"])]
 

@@ -71,8 +71,10 @@ def feeds_poll_due_task() -> int:
     count = 0
     for feed_id in due.values_list("pk", flat=True):
         # Push the next poll ahead before queueing so overlapping ticks queue it once.
-        if Feed.objects.filter(pk=feed_id).filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)).update(
-            next_poll_at=now + timedelta(minutes=5)
+        if (
+            Feed.objects.filter(pk=feed_id)
+            .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+            .update(next_poll_at=now + timedelta(minutes=5))
         ):
             feed_poll_task.delay(feed_id)
             count += 1

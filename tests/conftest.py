@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _user(username: str, *, group: str | None = None, staff: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=f"{username}-pass-123", is_staff=staff, is_superuser=staff)
+    user = User.objects.create_user(
+        username=username, password=f"{username}-pass-123", is_staff=staff, is_superuser=staff
+    )
     if group:
         user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
@@ -102,9 +104,26 @@ def celery_worker_process(transactional_db, settings):
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool=solo", "--loglevel=INFO",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "factcheck",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False

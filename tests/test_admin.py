@@ -18,8 +18,14 @@ def desk(client, admin_user):
 @pytest.mark.parametrize(
     "url",
     [
-        "/admin/claims/claim/", "/admin/claims/claim/add/", "/admin/claims/evidence/", "/admin/claims/claimant/",
-        "/admin/sources/article/", "/admin/sources/outlet/", "/admin/sources/feed/", "/admin/claims/backfillrun/",
+        "/admin/claims/claim/",
+        "/admin/claims/claim/add/",
+        "/admin/claims/evidence/",
+        "/admin/claims/claimant/",
+        "/admin/sources/article/",
+        "/admin/sources/outlet/",
+        "/admin/sources/feed/",
+        "/admin/claims/backfillrun/",
     ],
 )
 def test_desk_pages_render(desk, url):
@@ -47,11 +53,18 @@ def test_log_claim_with_status_change_in_one_screen(desk):
     response = desk.post(
         "/admin/claims/claim/add/",
         {
-            "text": "The withdrawal will happen soon.", "claimant": claimant.pk, "kind": "prediction",
-            "language": "", "made_on": "2022-01-11", "first_appearance_url": "https://example.com/story",
-            "new_status": "", "status_note": "",
-            "history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0",
-            "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+            "text": "The withdrawal will happen soon.",
+            "claimant": claimant.pk,
+            "kind": "prediction",
+            "language": "",
+            "made_on": "2022-01-11",
+            "first_appearance_url": "https://example.com/story",
+            "new_status": "",
+            "status_note": "",
+            "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -66,15 +79,28 @@ def test_status_change_from_the_desk_is_recorded(desk, admin_user):
     response = desk.post(
         f"/admin/claims/claim/{claim.pk}/change/",
         {
-            "text": claim.text, "claimant": claim.claimant_id, "kind": "statement", "language": "en",
-            "made_on": "", "first_appearance_url": "", "new_status": "contradicted", "status_note": "Denied later.",
-            "history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0",
-            "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+            "text": claim.text,
+            "claimant": claim.claimant_id,
+            "kind": "statement",
+            "language": "en",
+            "made_on": "",
+            "first_appearance_url": "",
+            "new_status": "contradicted",
+            "status_note": "Denied later.",
+            "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
     change = ClaimStatusChange.objects.get(claim=claim)
-    assert (change.from_status, change.to_status, change.note, change.changed_by) == ("open", "contradicted", "Denied later.", admin_user)
+    assert (change.from_status, change.to_status, change.note, change.changed_by) == (
+        "open",
+        "contradicted",
+        "Denied later.",
+        admin_user,
+    )
 
 
 def test_bulk_accept_pending_evidence(desk):

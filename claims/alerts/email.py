@@ -36,8 +36,13 @@ LABELS = {
             "claim.follow_up_due": "Follow-up due",
             "claim.stale": "No new evidence for a while",
         },
-        "status": {"open": "open", "confirmed": "confirmed", "contradicted": "contradicted", "mixed": "mixed",
-                   "unverifiable": "unverifiable"},
+        "status": {
+            "open": "open",
+            "confirmed": "confirmed",
+            "contradicted": "contradicted",
+            "mixed": "mixed",
+            "unverifiable": "unverifiable",
+        },
         "stance": {"confirms": "confirms", "contradicts": "contradicts", "discusses": "discusses"},
     },
     "ar": {
@@ -47,8 +52,13 @@ LABELS = {
             "claim.follow_up_due": "حان موعد المتابعة",
             "claim.stale": "لا أدلة جديدة منذ مدة",
         },
-        "status": {"open": "مفتوح", "confirmed": "مؤكَّد", "contradicted": "مدحوض", "mixed": "مختلط",
-                   "unverifiable": "غير قابل للتحقق"},
+        "status": {
+            "open": "مفتوح",
+            "confirmed": "مؤكَّد",
+            "contradicted": "مدحوض",
+            "mixed": "مختلط",
+            "unverifiable": "غير قابل للتحقق",
+        },
         "stance": {"confirms": "يؤكّد", "contradicts": "يدحض", "discusses": "يناقش"},
     },
 }
@@ -121,7 +131,10 @@ def email_deliver(*, delivery_id: int) -> str:
             delivery.state, delivery.sent_at = DeliveryState.SENT, timezone.now()
         delivery.save()
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=delivery.attempts, started_at=started, error=delivery.error,
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=started,
+            error=delivery.error,
             succeeded=delivery.state == DeliveryState.SENT,
         )
     return delivery.state
@@ -140,7 +153,8 @@ def digests_send(*, day: date | None = None) -> list[EmailDigest]:
             groups[(subscription.recipient_email().lower(), _language(subscription.language))].append(subscription)
     queued_addresses = (
         Delivery.objects.filter(channel=AlertChannel.EMAIL, state=DeliveryState.QUEUED)
-        .values_list("recipient", "language").distinct()
+        .values_list("recipient", "language")
+        .distinct()
     )
     for address, language in queued_addresses:
         groups.setdefault((address, _language(language)), [])
@@ -156,7 +170,9 @@ def digests_send(*, day: date | None = None) -> list[EmailDigest]:
     return sent
 
 
-def _digest_send_one(*, address: str, language: str, subscriptions: list[Subscription], day: date) -> EmailDigest | None:
+def _digest_send_one(
+    *, address: str, language: str, subscriptions: list[Subscription], day: date
+) -> EmailDigest | None:
     wants_pending = [s for s in subscriptions if "evidence.created" in s.events]
     with transaction.atomic():
         queued = list(
@@ -181,13 +197,17 @@ def _digest_send_one(*, address: str, language: str, subscriptions: list[Subscri
         context = {
             "day": day,
             "sections": [
-                {"label": labels["events"].get(event, event), "items": items} for event, items in sorted(sections.items())
+                {"label": labels["events"].get(event, event), "items": items}
+                for event, items in sorted(sections.items())
             ],
             "alert_count": len(queued),
             "pending_count": pending_count,
             "pending": [
-                {"evidence": e, "stance": labels["stance"].get(e.stance, e.stance),
-                 "claim_status": labels["status"].get(e.claim.status, e.claim.status)}
+                {
+                    "evidence": e,
+                    "stance": labels["stance"].get(e.stance, e.stance),
+                    "claim_status": labels["status"].get(e.claim.status, e.claim.status),
+                }
                 for e in (pending[: settings.ALERTS_DIGEST_MAX_ITEMS] if pending is not None else [])
             ],
         }

@@ -37,7 +37,8 @@ class ClaimsFeed(Feed):
         if not feed_reader_allowed(request):
             response = HttpResponse(
                 "This feed needs an account: log in, or add ?token=<your API token> to its URL.\n",
-                status=401, content_type="text/plain; charset=utf-8",
+                status=401,
+                content_type="text/plain; charset=utf-8",
             )
             response["WWW-Authenticate"] = 'Token realm="feeds"'
             return response

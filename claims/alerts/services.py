@@ -112,13 +112,19 @@ def _enqueue_fan_out(alert_id: int) -> None:
 
 
 def alert_for_status_change(*, status_change_id: int) -> Alert | None:
-    change = ClaimStatusChange.objects.select_related("claim", "claim__claimant", "changed_by").filter(pk=status_change_id).first()
+    change = (
+        ClaimStatusChange.objects.select_related("claim", "claim__claimant", "changed_by")
+        .filter(pk=status_change_id)
+        .first()
+    )
     if change is None:
         return None
     payload = {"claim": _claim_data(change.claim), "status_change": _status_change_data(change)}
     return alert_record(
-        event=AlertEvent.STATUS_CHANGED, claim_id=change.claim_id,
-        dedup_key=f"{AlertEvent.STATUS_CHANGED}:change={change.pk}", payload=payload,
+        event=AlertEvent.STATUS_CHANGED,
+        claim_id=change.claim_id,
+        dedup_key=f"{AlertEvent.STATUS_CHANGED}:change={change.pk}",
+        payload=payload,
     )
 
 
@@ -128,8 +134,10 @@ def alert_for_evidence(*, evidence_id: int) -> Alert | None:
         return None
     payload = {"claim": _claim_data(evidence.claim), "evidence": _evidence_data(evidence)}
     return alert_record(
-        event=AlertEvent.EVIDENCE_CREATED, claim_id=evidence.claim_id,
-        dedup_key=f"{AlertEvent.EVIDENCE_CREATED}:evidence={evidence.pk}", payload=payload,
+        event=AlertEvent.EVIDENCE_CREATED,
+        claim_id=evidence.claim_id,
+        dedup_key=f"{AlertEvent.EVIDENCE_CREATED}:evidence={evidence.pk}",
+        payload=payload,
     )
 
 
@@ -148,23 +156,35 @@ def alert_fan_out(*, alert_id: int) -> list[Delivery]:
                 if address and address not in addresses:
                     addresses.add(address)
                     digest = subscription.email_mode == EmailMode.DIGEST
-                    deliveries.append(Delivery(
-                        alert=alert, subscription=subscription, channel=AlertChannel.EMAIL, recipient=address,
-                        language=subscription.language,
-                        state=DeliveryState.QUEUED if digest else DeliveryState.PENDING,
-                    ))
+                    deliveries.append(
+                        Delivery(
+                            alert=alert,
+                            subscription=subscription,
+                            channel=AlertChannel.EMAIL,
+                            recipient=address,
+                            language=subscription.language,
+                            state=DeliveryState.QUEUED if digest else DeliveryState.PENDING,
+                        )
+                    )
             endpoint = subscription.webhook
             if (
-                AlertChannel.WEBHOOK in subscription.channels and endpoint is not None
-                and endpoint.pk not in endpoints and alert.event in (endpoint.events or [])
+                AlertChannel.WEBHOOK in subscription.channels
+                and endpoint is not None
+                and endpoint.pk not in endpoints
+                and alert.event in (endpoint.events or [])
             ):
                 endpoints.add(endpoint.pk)
-                deliveries.append(Delivery(
-                    alert=alert, subscription=subscription, channel=AlertChannel.WEBHOOK, endpoint=endpoint,
-                    recipient=endpoint.url,
-                    state=DeliveryState.PENDING if endpoint.is_active else DeliveryState.SKIPPED,
-                    error="" if endpoint.is_active else f"Endpoint disabled: {endpoint.disabled_reason}",
-                ))
+                deliveries.append(
+                    Delivery(
+                        alert=alert,
+                        subscription=subscription,
+                        channel=AlertChannel.WEBHOOK,
+                        endpoint=endpoint,
+                        recipient=endpoint.url,
+                        state=DeliveryState.PENDING if endpoint.is_active else DeliveryState.SKIPPED,
+                        error="" if endpoint.is_active else f"Endpoint disabled: {endpoint.disabled_reason}",
+                    )
+                )
         for delivery in deliveries:
             delivery.message_id = f"msg_{uuid.uuid4().hex}"
             delivery.save()
@@ -212,7 +232,8 @@ def follow_ups_due_scan(*, today: date | None = None) -> list[Alert]:
                 },
             }
             alert = alert_record(
-                event=AlertEvent.FOLLOW_UP_DUE, claim_id=claim.pk,
+                event=AlertEvent.FOLLOW_UP_DUE,
+                claim_id=claim.pk,
                 dedup_key=f"{AlertEvent.FOLLOW_UP_DUE}:claim={claim.pk}:date={claim.follow_up_date.isoformat()}",
                 payload=payload,
             )
@@ -245,8 +266,10 @@ def stale_claims_scan(*, now=None) -> list[Alert]:
             }
             # Keyed on the last activity: the same quiet spell alerts once, a new one alerts again.
             alert = alert_record(
-                event=AlertEvent.STALE, claim_id=claim.pk,
-                dedup_key=f"{AlertEvent.STALE}:claim={claim.pk}:since={since.isoformat()}", payload=payload,
+                event=AlertEvent.STALE,
+                claim_id=claim.pk,
+                dedup_key=f"{AlertEvent.STALE}:claim={claim.pk}:since={since.isoformat()}",
+                payload=payload,
             )
             if alert:
                 created.append(alert)
@@ -260,7 +283,8 @@ def _check_events(events: Sequence[str], *, field: str = "events") -> list[str]:
     unknown = [e for e in events if e not in AlertEvent.values]
     if unknown or not events:
         raise DomainError(
-            f"Unknown event(s) {unknown}; use some of {', '.join(AlertEvent.values)}." if unknown
+            f"Unknown event(s) {unknown}; use some of {', '.join(AlertEvent.values)}."
+            if unknown
             else f"Name at least one event: {', '.join(AlertEvent.values)}.",
             field=field,
         )
@@ -268,8 +292,11 @@ def _check_events(events: Sequence[str], *, field: str = "events") -> list[str]:
 
 
 def _scope_targets(*, scope: str, claim: Claim | None, claimant: Claimant | None, tag: Tag | None) -> dict:
-    needed = {SubscriptionScope.CLAIM: ("claim", claim), SubscriptionScope.CLAIMANT: ("claimant", claimant),
-              SubscriptionScope.TAG: ("tag", tag)}
+    needed = {
+        SubscriptionScope.CLAIM: ("claim", claim),
+        SubscriptionScope.CLAIMANT: ("claimant", claimant),
+        SubscriptionScope.TAG: ("tag", tag),
+    }
     if scope not in SubscriptionScope.values:
         raise DomainError(f"'{scope}' is not a scope; use one of {', '.join(SubscriptionScope.values)}.", field="scope")
     targets = {"claim": None, "claimant": None, "tag": None}
@@ -301,8 +328,17 @@ def subscription_create(
     """Subscribe ``owner`` to events on claims in a scope, by e-mail and/or a webhook."""
     subscription = Subscription(owner=owner, is_active=True)
     _subscription_apply(
-        subscription, events=events, channels=channels, scope=scope, claim=claim, claimant=claimant, tag=tag,
-        email=email, email_mode=email_mode, language=language, webhook=webhook,
+        subscription,
+        events=events,
+        channels=channels,
+        scope=scope,
+        claim=claim,
+        claimant=claimant,
+        tag=tag,
+        email=email,
+        email_mode=email_mode,
+        language=language,
+        webhook=webhook,
     )
     subscription.save()
     return subscription
@@ -311,9 +347,15 @@ def subscription_create(
 def subscription_update(*, subscription: Subscription, **changes) -> Subscription:
     """Change a subscription; fields left out keep their value."""
     current = {
-        "events": subscription.events, "channels": subscription.channels, "scope": subscription.scope,
-        "claim": subscription.claim, "claimant": subscription.claimant, "tag": subscription.tag,
-        "email": subscription.email, "email_mode": subscription.email_mode, "language": subscription.language,
+        "events": subscription.events,
+        "channels": subscription.channels,
+        "scope": subscription.scope,
+        "claim": subscription.claim,
+        "claimant": subscription.claimant,
+        "tag": subscription.tag,
+        "email": subscription.email,
+        "email_mode": subscription.email_mode,
+        "language": subscription.language,
         "webhook": subscription.webhook,
     }
     if "scope" in changes:  # a new scope replaces the old target
@@ -327,8 +369,9 @@ def subscription_update(*, subscription: Subscription, **changes) -> Subscriptio
     return subscription
 
 
-def _subscription_apply(subscription: Subscription, *, events, channels, scope, claim, claimant, tag, email,
-                        email_mode, language, webhook) -> None:
+def _subscription_apply(
+    subscription: Subscription, *, events, channels, scope, claim, claimant, tag, email, email_mode, language, webhook
+) -> None:
     events = _check_events(events)
     channels = sorted(set(channels))
     unknown = [c for c in channels if c not in AlertChannel.values]
@@ -360,7 +403,7 @@ def webhook_secret_generate() -> str:
 
 
 def _check_secret(secret: str) -> str:
-    raw = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else ""
+    raw = secret[len(SECRET_PREFIX) :] if secret.startswith(SECRET_PREFIX) else ""
     try:
         key = base64.b64decode(raw + "==", validate=False) if raw else b""
     except ValueError:
@@ -399,15 +442,25 @@ def webhook_register(
             owner=owner, url=url, events=events, secret=secret, description=description
         )
         subscription_create(
-            owner=owner, events=events, channels=[AlertChannel.WEBHOOK], scope=scope, claim=claim,
-            claimant=claimant, tag=tag, webhook=endpoint,
+            owner=owner,
+            events=events,
+            channels=[AlertChannel.WEBHOOK],
+            scope=scope,
+            claim=claim,
+            claimant=claimant,
+            tag=tag,
+            webhook=endpoint,
         )
     return endpoint
 
 
 def webhook_update(
-    *, endpoint: WebhookEndpoint, url: str | None = None, events: Sequence[str] | None = None,
-    description: str | None = None, is_active: bool | None = None,
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: Sequence[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
 ) -> WebhookEndpoint:
     """Edit an endpoint; turning it back on clears its failure count and reason."""
     if url is not None:

@@ -34,7 +34,8 @@ def webhook_body(*, delivery: Delivery) -> str:
     alert = delivery.alert
     return json.dumps(
         {"type": alert.event, "timestamp": alert.created_at.isoformat(), "data": alert.payload},
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 
@@ -54,13 +55,19 @@ def backoff_seconds(*, attempt: int) -> float:
 
 def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     """Try one webhook delivery; decide whether to retry, give up, or disable the endpoint."""
-    delivery = Delivery.objects.select_related("alert", "endpoint").filter(pk=delivery_id, channel=AlertChannel.WEBHOOK).first()
+    delivery = (
+        Delivery.objects.select_related("alert", "endpoint")
+        .filter(pk=delivery_id, channel=AlertChannel.WEBHOOK)
+        .first()
+    )
     if delivery is None or delivery.state not in _RETRYABLE:
         return AttemptOutcome(state=delivery.state if delivery else "missing")
     endpoint = delivery.endpoint
     if endpoint is None or not endpoint.is_active:
         reason = endpoint.disabled_reason if endpoint else "endpoint deleted"
-        Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.SKIPPED, error=f"Endpoint disabled: {reason}")
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.SKIPPED, error=f"Endpoint disabled: {reason}"
+        )
         return AttemptOutcome(state=DeliveryState.SKIPPED)
     number = delivery.attempts + 1
     # Claiming the attempt number makes a duplicated task message a no-op instead of a second POST.
@@ -77,7 +84,8 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     permanent = False
     try:
         result = safe_request(
-            "POST", endpoint.url,
+            "POST",
+            endpoint.url,
             allow_private=settings.FETCH_ALLOW_PRIVATE_NETWORKS,
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             max_bytes=RESPONSE_MAX_BYTES,
@@ -96,16 +104,30 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         permanent = isinstance(exc, BlockedAddressError | UnsupportedSchemeError)
     duration_ms = int((time.monotonic() - clock) * 1000)
     succeeded = status is not None and 200 <= status < 300 and not error
-    return _record(delivery=delivery, endpoint=endpoint, number=number, started=started, duration_ms=duration_ms,
-                   status=status, error=error, succeeded=succeeded, permanent=permanent)
+    return _record(
+        delivery=delivery,
+        endpoint=endpoint,
+        number=number,
+        started=started,
+        duration_ms=duration_ms,
+        status=status,
+        error=error,
+        succeeded=succeeded,
+        permanent=permanent,
+    )
 
 
 def _record(*, delivery, endpoint, number, started, duration_ms, status, error, succeeded, permanent) -> AttemptOutcome:
     now = timezone.now()
     with transaction.atomic():
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=number, started_at=started, duration_ms=duration_ms,
-            response_status=status, error=error[:2000], succeeded=succeeded,
+            delivery=delivery,
+            number=number,
+            started_at=started,
+            duration_ms=duration_ms,
+            response_status=status,
+            error=error[:2000],
+            succeeded=succeeded,
         )
         if succeeded:
             Delivery.objects.filter(pk=delivery.pk).update(

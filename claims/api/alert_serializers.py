@@ -31,12 +31,18 @@ class _ScopeInput(StrictInputSerializer):
 
 
 class SubscriptionInputSerializer(_ScopeInput):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=AlertEvent.choices), min_length=1, max_length=10)
-    channels = serializers.ListField(child=serializers.ChoiceField(choices=AlertChannel.choices), min_length=1, max_length=2)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertEvent.choices), min_length=1, max_length=10
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertChannel.choices), min_length=1, max_length=2
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
     email_mode = serializers.ChoiceField(choices=EmailMode.choices, required=False)
     language = serializers.ChoiceField(choices=AlertLanguage.choices, required=False)
-    webhook = serializers.PrimaryKeyRelatedField(queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True)
+    webhook = serializers.PrimaryKeyRelatedField(
+        queryset=WebhookEndpoint.objects.all(), required=False, allow_null=True
+    )
     is_active = serializers.BooleanField(required=False)
 
 
@@ -47,14 +53,28 @@ class SubscriptionOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Subscription
         fields = [
-            "id", "owner", "scope", "claim", "claimant", "tag", "events", "channels", "email", "email_mode",
-            "language", "webhook", "is_active", "created_at",
+            "id",
+            "owner",
+            "scope",
+            "claim",
+            "claimant",
+            "tag",
+            "events",
+            "channels",
+            "email",
+            "email_mode",
+            "language",
+            "webhook",
+            "is_active",
+            "created_at",
         ]
 
 
 class WebhookInputSerializer(_ScopeInput):
     url = serializers.URLField(max_length=2000)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=AlertEvent.choices), min_length=1, max_length=10)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertEvent.choices), min_length=1, max_length=10
+    )
     secret = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -74,8 +94,18 @@ class WebhookOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         fields = [
-            "id", "url", "description", "events", "owner", "is_active", "disabled_reason", "disabled_at",
-            "consecutive_failures", "last_success_at", "last_failure_at", "created_at",
+            "id",
+            "url",
+            "description",
+            "events",
+            "owner",
+            "is_active",
+            "disabled_reason",
+            "disabled_at",
+            "consecutive_failures",
+            "last_success_at",
+            "last_failure_at",
+            "created_at",
         ]
 
 
@@ -100,9 +130,26 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Delivery
         fields = [
-            "id", "alert", "event", "claim", "channel", "recipient", "endpoint", "subscription", "language", "state",
-            "message_id", "subject", "body", "attempts", "response_status", "error", "digest", "created_at",
-            "sent_at", "attempt_log",
+            "id",
+            "alert",
+            "event",
+            "claim",
+            "channel",
+            "recipient",
+            "endpoint",
+            "subscription",
+            "language",
+            "state",
+            "message_id",
+            "subject",
+            "body",
+            "attempts",
+            "response_status",
+            "error",
+            "digest",
+            "created_at",
+            "sent_at",
+            "attempt_log",
         ]
 
 

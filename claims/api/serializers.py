@@ -55,9 +55,23 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "text", "language", "claimant", "kind", "made_on", "first_appearance_url",
-            "first_appearance_article", "status", "follow_up_date", "follow_up_source", "follow_up_phrase",
-            "tags", "has_pending_evidence", "created_by", "created_at", "updated_at",
+            "id",
+            "text",
+            "language",
+            "claimant",
+            "kind",
+            "made_on",
+            "first_appearance_url",
+            "first_appearance_article",
+            "status",
+            "follow_up_date",
+            "follow_up_source",
+            "follow_up_phrase",
+            "tags",
+            "has_pending_evidence",
+            "created_by",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -69,9 +83,7 @@ class ClaimInputSerializer(StrictInputSerializer):
     made_on = serializers.DateField(required=False, allow_null=True)
     first_appearance_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     follow_up_date = serializers.DateField(required=False, allow_null=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=50
-    )
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
     status = serializers.CharField(required=False)
 
     def validate_status(self, value):
@@ -89,7 +101,9 @@ class ClaimInputSerializer(StrictInputSerializer):
 class StatusChangeInputSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    evidence = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200
+    )
 
 
 class StatusChangeOutputSerializer(serializers.ModelSerializer):
@@ -109,9 +123,23 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = [
-            "id", "claim", "article", "article_title", "article_url", "stance", "confidence", "high_confidence",
-            "excerpt", "sentences", "retrieval_score", "model_version", "review_state", "reviewed_by",
-            "reviewed_at", "review_note", "created_at",
+            "id",
+            "claim",
+            "article",
+            "article_title",
+            "article_url",
+            "stance",
+            "confidence",
+            "high_confidence",
+            "excerpt",
+            "sentences",
+            "retrieval_score",
+            "model_version",
+            "review_state",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "created_at",
         ]
 
 
@@ -124,6 +152,13 @@ class BackfillRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = BackfillRun
         fields = [
-            "id", "state", "window_days", "articles_total", "articles_done", "evidence_found", "error",
-            "created_at", "finished_at",
+            "id",
+            "state",
+            "window_days",
+            "articles_total",
+            "articles_done",
+            "evidence_found",
+            "error",
+            "created_at",
+            "finished_at",
         ]

@@ -28,9 +28,7 @@ def _claimant_from(value):
     return services.claimant_get_or_create(name=value)
 
 
-class ClaimViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Claims editors log; status changes are recorded in their history."""
 
     serializer_class = ClaimOutputSerializer

@@ -19,7 +19,9 @@ class DomainError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None, code: str | None = None):
+    def __init__(
+        self, message: str, *, field: str | None = None, status_code: int | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.field = field

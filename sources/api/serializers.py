@@ -34,15 +34,31 @@ class ArticleOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "url", "title", "body", "language", "published_at", "outlet", "outlet_name", "origin", "feed",
-            "state", "state_reason", "attempts", "fetched_at", "processed_at", "created_at",
+            "id",
+            "url",
+            "title",
+            "body",
+            "language",
+            "published_at",
+            "outlet",
+            "outlet_name",
+            "origin",
+            "feed",
+            "state",
+            "state_reason",
+            "attempts",
+            "fetched_at",
+            "processed_at",
+            "created_at",
         ]
 
 
 class ArticleInputSerializer(StrictInputSerializer):
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, allow_null=True)
     title = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=ARTICLE_BODY_MAX_CHARS, required=False, allow_blank=True, trim_whitespace=True)
+    body = serializers.CharField(
+        max_length=ARTICLE_BODY_MAX_CHARS, required=False, allow_blank=True, trim_whitespace=True
+    )
     language = LanguageField(required=False, allow_blank=True)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     outlet = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
@@ -67,8 +83,18 @@ class FeedSerializer(serializers.ModelSerializer):
     class Meta:
         model = Feed
         fields = [
-            "id", "url", "title", "outlet", "language", "interval_minutes", "is_active",
-            "last_polled_at", "next_poll_at", "last_status", "consecutive_failures", "created_at",
+            "id",
+            "url",
+            "title",
+            "outlet",
+            "language",
+            "interval_minutes",
+            "is_active",
+            "last_polled_at",
+            "next_poll_at",
+            "last_status",
+            "consecutive_failures",
+            "created_at",
         ]
         read_only_fields = ["last_polled_at", "next_poll_at", "last_status", "consecutive_failures", "created_at"]
 

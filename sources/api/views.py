@@ -41,7 +41,9 @@ class ArticleViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets
     def create(self, request):
         data = ArticleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        article, created = services.article_submit(origin=ArticleOrigin.API, created_by=request.user, **data.validated_data)
+        article, created = services.article_submit(
+            origin=ArticleOrigin.API, created_by=request.user, **data.validated_data
+        )
         return Response(
             ArticleOutputSerializer(article).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

@@ -19,8 +19,13 @@ def test_editor_subscribes_and_manages_only_their_own(editor_client, editor, rea
     claimant = ClaimantFactory()
     response = editor_client.post(
         "/api/v1/subscriptions/",
-        {"scope": "claimant", "claimant": claimant.pk, "events": ["evidence.created", "claim.status_changed"],
-         "channels": ["email"], "language": "ar"},
+        {
+            "scope": "claimant",
+            "claimant": claimant.pk,
+            "events": ["evidence.created", "claim.status_changed"],
+            "channels": ["email"],
+            "language": "ar",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -28,9 +33,12 @@ def test_editor_subscribes_and_manages_only_their_own(editor_client, editor, rea
     assert body["scope"] == "claimant" and body["claimant"] == claimant.pk and body["language"] == "ar"
     assert body["email_mode"] == "digest"
 
-    assert reader_client.post(
-        "/api/v1/subscriptions/", {"events": ["evidence.created"], "channels": ["email"]}, format="json"
-    ).status_code == 403
+    assert (
+        reader_client.post(
+            "/api/v1/subscriptions/", {"events": ["evidence.created"], "channels": ["email"]}, format="json"
+        ).status_code
+        == 403
+    )
     assert reader_client.get(f"/api/v1/subscriptions/{body['id']}/").status_code == 404  # not theirs
     assert admin_client_api.get(f"/api/v1/subscriptions/{body['id']}/").status_code == 200
 
@@ -79,7 +87,8 @@ def test_admin_registers_webhook_and_sees_the_secret_once(admin_client_api):
 
     mine = "whsec_" + base64.b64encode(b"k" * 32).decode()
     given = admin_client_api.post(
-        "/api/v1/webhooks/", {"url": "https://127.0.0.1/x", "events": ["claim.status_changed"], "secret": mine},
+        "/api/v1/webhooks/",
+        {"url": "https://127.0.0.1/x", "events": ["claim.status_changed"], "secret": mine},
         format="json",
     )
     assert given.status_code == 201 and given.json()["secret"] == mine
@@ -129,8 +138,9 @@ def test_re_enabling_a_disabled_webhook_clears_its_failures(admin_client_api, ad
     assert response.json()["consecutive_failures"] == 0 and response.json()["disabled_reason"] == ""
 
 
-def test_alerts_visible_to_readers_deliveries_only_to_their_owner(reader_client, admin_client_api, anon_client,
-                                                                   editor_client, editor):
+def test_alerts_visible_to_readers_deliveries_only_to_their_owner(
+    reader_client, admin_client_api, anon_client, editor_client, editor
+):
     claim = ClaimFactory(kind="promise")
     editor.email = "ed@example.org"
     editor.save()
@@ -146,6 +156,8 @@ def test_alerts_visible_to_readers_deliveries_only_to_their_owner(reader_client,
 
     assert reader_client.get("/api/v1/deliveries/").json()["count"] == 0
     own = editor_client.get("/api/v1/deliveries/").json()["results"]
-    assert [(d["recipient"], d["state"], d["event"]) for d in own] == [("ed@example.org", "queued", "claim.follow_up_due")]
+    assert [(d["recipient"], d["state"], d["event"]) for d in own] == [
+        ("ed@example.org", "queued", "claim.follow_up_due")
+    ]
     assert admin_client_api.get(f"/api/v1/deliveries/?alert={alert.pk}").json()["count"] == 1
     assert Alert.objects.count() == 1

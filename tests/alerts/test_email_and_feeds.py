@@ -28,8 +28,13 @@ def test_status_change_mails_each_subscriber_in_their_language(django_capture_on
     claim = ClaimFactory(text=CLAIM_AR, language="ar", kind="promise")
     for name, language in [("layla", "ar"), ("tom", "en")]:
         services.subscription_create(
-            owner=_user(name, f"{name}@example.org"), events=["claim.status_changed"], channels=["email"],
-            scope="claim", claim=claim, email_mode="immediate", language=language,
+            owner=_user(name, f"{name}@example.org"),
+            events=["claim.status_changed"],
+            channels=["email"],
+            scope="claim",
+            claim=claim,
+            email_mode="immediate",
+            language=language,
         )
     with django_capture_on_commit_callbacks(execute=True):
         claim_services.claim_change_status(claim=claim, status="confirmed", changed_by=None, note="Troops left.")
@@ -44,22 +49,31 @@ def test_status_change_mails_each_subscriber_in_their_language(django_capture_on
     assert 'The status changed from "open" to "confirmed"' in english.body and "Note: Troops left." in english.body
     deliveries = Delivery.objects.filter(channel="email")
     assert {(d.recipient, d.state, d.language) for d in deliveries} == {
-        ("layla@example.org", "sent", "ar"), ("tom@example.org", "sent", "en")}
+        ("layla@example.org", "sent", "ar"),
+        ("tom@example.org", "sent", "en"),
+    }
     assert all(d.subject and d.body and d.attempt_log.get().succeeded for d in deliveries)
 
 
 def test_digest_groups_events_into_one_mail_per_subscriber_once_a_day(django_capture_on_commit_callbacks):
     claim = ClaimFactory(text=CLAIM_AR, language="ar", kind="promise")
-    services.subscription_create(owner=_user("layla", "layla@example.org"), events=["evidence.created"],
-                                 channels=["email"], language="ar")
-    services.subscription_create(owner=_user("tom", "tom@example.org"), events=["evidence.created"],
-                                 channels=["email"], language="en")
+    services.subscription_create(
+        owner=_user("layla", "layla@example.org"), events=["evidence.created"], channels=["email"], language="ar"
+    )
+    services.subscription_create(
+        owner=_user("tom", "tom@example.org"), events=["evidence.created"], channels=["email"], language="en"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         for n, stance in enumerate(["confirms", "contradicts"]):
             claim_services.evidence_record(
-                claim_id=claim.pk, article_id=ArticleFactory(title=f"Report {n}").pk, stance=stance,
-                confidence=0.9, sentences=[f"The last troops left, report {n} says."], model_version="t",
-                retrieval_score=0.7, high_confidence=True,
+                claim_id=claim.pk,
+                article_id=ArticleFactory(title=f"Report {n}").pk,
+                stance=stance,
+                confidence=0.9,
+                sentences=[f"The last troops left, report {n} says."],
+                model_version="t",
+                retrieval_score=0.7,
+                high_confidence=True,
             )
     assert mail.outbox == []  # digest mode: nothing yet
     assert Delivery.objects.filter(state="queued").count() == 4
@@ -91,13 +105,25 @@ def test_atom_feeds_list_status_changes_and_accepted_evidence(client, reader, se
     claim_services.claim_change_status(claim=claim, status="confirmed", changed_by=admin_user)
     claim_services.claim_change_status(claim=other, status="contradicted", changed_by=admin_user)
     accepted, _ = claim_services.evidence_record(
-        claim_id=claim.pk, article_id=ArticleFactory(title="Bridge opens").pk, stance="confirms", confidence=0.9,
-        sentences=["The bridge opened on Monday."], model_version="t", retrieval_score=0.8, high_confidence=True,
+        claim_id=claim.pk,
+        article_id=ArticleFactory(title="Bridge opens").pk,
+        stance="confirms",
+        confidence=0.9,
+        sentences=["The bridge opened on Monday."],
+        model_version="t",
+        retrieval_score=0.8,
+        high_confidence=True,
     )
     claim_services.evidence_review(evidence=accepted, decision="accept", reviewed_by=admin_user)
     claim_services.evidence_record(  # pending: not in the feed
-        claim_id=claim.pk, article_id=ArticleFactory().pk, stance="discusses", confidence=0.5,
-        sentences=["Bridges are nice."], model_version="t", retrieval_score=0.5, high_confidence=False,
+        claim_id=claim.pk,
+        article_id=ArticleFactory().pk,
+        stance="discusses",
+        confidence=0.5,
+        sentences=["Bridges are nice."],
+        model_version="t",
+        retrieval_score=0.5,
+        high_confidence=False,
     )
 
     assert client.get("/feeds/claims.atom").status_code == 401
@@ -117,4 +143,3 @@ def test_atom_feeds_list_status_changes_and_accepted_evidence(client, reader, se
 
     settings.API_PUBLIC_READ = True
     assert client.get("/feeds/claims.atom").status_code == 200
-

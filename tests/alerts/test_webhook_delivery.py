@@ -55,8 +55,9 @@ def test_disabled_endpoint_gets_nothing(receiver, admin_user, django_capture_on_
     assert Delivery.objects.get().state == "skipped"
 
 
-def test_failing_receiver_in_process_is_retried_then_disabled(receiver, admin_user, fast_retry_settings,
-                                                              django_capture_on_commit_callbacks):
+def test_failing_receiver_in_process_is_retried_then_disabled(
+    receiver, admin_user, fast_retry_settings, django_capture_on_commit_callbacks
+):
     receiver.status = 503
     endpoint = services.webhook_register(owner=admin_user, url=receiver.url, events=["claim.status_changed"])
     _change_status(ClaimFactory(), django_capture_on_commit_callbacks)

@@ -35,7 +35,9 @@ def test_article_by_url_only_is_queued_for_fetching(editor_client):
 
 def test_same_article_twice_is_one_row(editor_client):
     first = editor_client.post("/api/v1/articles/", {"url": "https://news.example/story#top"}, format="json")
-    second = editor_client.post("/api/v1/articles/", {"url": "HTTPS://NEWS.example/story?utm_medium=rss"}, format="json")
+    second = editor_client.post(
+        "/api/v1/articles/", {"url": "HTTPS://NEWS.example/story?utm_medium=rss"}, format="json"
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     outlet = OutletFactory()
@@ -69,7 +71,9 @@ def test_bad_article_input_names_the_field(editor_client, body, field):
 
 def test_feed_registration_polls_at_once(editor_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = editor_client.post("/api/v1/feeds/", {"url": "https://news.example/rss.xml", "interval_minutes": 15}, format="json")
+        response = editor_client.post(
+            "/api/v1/feeds/", {"url": "https://news.example/rss.xml", "interval_minutes": 15}, format="json"
+        )
     assert response.status_code == 201, response.content
     assert response.json()["next_poll_at"] is not None
     assert len(callbacks) == 1
@@ -78,7 +82,10 @@ def test_feed_registration_polls_at_once(editor_client, django_capture_on_commit
 
 @pytest.mark.parametrize(
     "body,field",
-    [({"url": "file:///etc/passwd"}, "url"), ({"url": "https://x.example/rss", "interval_minutes": 1}, "interval_minutes")],
+    [
+        ({"url": "file:///etc/passwd"}, "url"),
+        ({"url": "https://x.example/rss", "interval_minutes": 1}, "interval_minutes"),
+    ],
 )
 def test_bad_feed_input(editor_client, body, field):
     response = editor_client.post("/api/v1/feeds/", body, format="json")
@@ -86,6 +93,8 @@ def test_bad_feed_input(editor_client, body, field):
 
 
 def test_outlet_validation(editor_client):
-    response = editor_client.post("/api/v1/outlets/", {"name": "X", "domain": "https://x.example/", "country": "Kazakhstan"}, format="json")
+    response = editor_client.post(
+        "/api/v1/outlets/", {"name": "X", "domain": "https://x.example/", "country": "Kazakhstan"}, format="json"
+    )
     assert response.status_code == 400
     assert {"domain", "country"} <= set(response.json())

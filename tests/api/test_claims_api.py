@@ -62,7 +62,9 @@ def test_search_ignores_diacritics_and_hamza_forms(reader_client):
 def test_filters_and_ordering(reader_client):
     ClaimFactory(text="a promise", kind="promise", language="en", made_on="2022-01-01")
     ClaimFactory(text="a statement", kind="statement", language="ar", made_on="2022-02-01")
-    assert [c["text"] for c in reader_client.get("/api/v1/claims/", {"kind": "promise"}).json()["results"]] == ["a promise"]
+    assert [c["text"] for c in reader_client.get("/api/v1/claims/", {"kind": "promise"}).json()["results"]] == [
+        "a promise"
+    ]
     assert reader_client.get("/api/v1/claims/", {"language": "ar"}).json()["count"] == 1
     assert reader_client.get("/api/v1/claims/", {"made_after": "2022-01-15"}).json()["count"] == 1
     ordered = reader_client.get("/api/v1/claims/", {"ordering": "made_on"}).json()["results"]
@@ -112,7 +114,9 @@ def test_evidence_review_and_pending_flag(editor_client):
     claim_url = f"/api/v1/claims/{evidence.claim_id}/"
     assert editor_client.get(claim_url).json()["has_pending_evidence"] is True
     assert editor_client.get("/api/v1/evidence/", {"review_state": "pending"}).json()["count"] == 1
-    response = editor_client.post(f"/api/v1/evidence/{evidence.pk}/review/", {"decision": "accept", "note": "ok"}, format="json")
+    response = editor_client.post(
+        f"/api/v1/evidence/{evidence.pk}/review/", {"decision": "accept", "note": "ok"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["review_state"] == "accepted"
     assert response.json()["reviewed_by"] == "editor"
@@ -127,7 +131,16 @@ def test_claim_evidence_endpoint_lists_only_that_claim(reader_client):
     EvidenceFactory()
     results = reader_client.get(f"/api/v1/claims/{evidence.claim_id}/evidence/").json()["results"]
     assert [e["id"] for e in results] == [evidence.pk]
-    assert set(results[0]) >= {"id", "claim", "article", "stance", "confidence", "excerpt", "review_state", "model_version"}
+    assert set(results[0]) >= {
+        "id",
+        "claim",
+        "article",
+        "stance",
+        "confidence",
+        "excerpt",
+        "review_state",
+        "model_version",
+    }
 
 
 def test_claimreview_json_ld(editor_client, reader_client):
@@ -140,7 +153,9 @@ def test_claimreview_json_ld(editor_client, reader_client):
     assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
     assert review["claimReviewed"] == PUTIN
     assert review["itemReviewed"]["author"] == {
-        "@type": "Person", "name": "فلاديمير بوتين", "sameAs": "https://www.wikidata.org/wiki/Q7747"
+        "@type": "Person",
+        "name": "فلاديمير بوتين",
+        "sameAs": "https://www.wikidata.org/wiki/Q7747",
     }
     assert review["itemReviewed"]["datePublished"] == "2022-01-10"
     assert review["reviewRating"]["ratingValue"] == 1
@@ -189,7 +204,9 @@ def test_malformed_json_is_400(editor_client):
 def test_unknown_ids_are_404(reader_client, editor_client):
     assert reader_client.get("/api/v1/claims/999999/").status_code == 404
     assert reader_client.get("/api/v1/claims/999999/history/").status_code == 404
-    assert editor_client.post("/api/v1/evidence/999999/review/", {"decision": "accept"}, format="json").status_code == 404
+    assert (
+        editor_client.post("/api/v1/evidence/999999/review/", {"decision": "accept"}, format="json").status_code == 404
+    )
     assert reader_client.get("/api/v1/claims/not-a-number/").status_code == 404
 
 

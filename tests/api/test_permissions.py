@@ -75,7 +75,9 @@ def test_public_read_setting_opens_reads_but_not_writes(anon_client, settings):
 
 
 def test_token_endpoint_returns_token_for_good_credentials(anon_client, editor):
-    response = anon_client.post("/api/v1/auth/token/", {"username": "editor", "password": "editor-pass-123"}, format="json")
+    response = anon_client.post(
+        "/api/v1/auth/token/", {"username": "editor", "password": "editor-pass-123"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

@@ -25,7 +25,9 @@ def echo_stance(settings):
 
 
 def _article(**values):
-    return Article.objects.create(title=values.pop("title", ARTICLE_TITLE), body=values.pop("body", ARTICLE_BODY), **values)
+    return Article.objects.create(
+        title=values.pop("title", ARTICLE_TITLE), body=values.pop("body", ARTICLE_BODY), **values
+    )
 
 
 def test_claim_vector_is_computed_once_and_again_after_an_edit(editor):
@@ -99,7 +101,9 @@ def test_backfill_progress_is_visible_in_the_api(reader_client):
     claim_embed(claim_id=claim.pk)
     claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
     runs = reader_client.get(f"/api/v1/claims/{claim.pk}/backfills/").json()["results"]
-    assert [(r["state"], r["articles_done"], r["articles_total"], r["evidence_found"]) for r in runs] == [("done", 1, 1, 1)]
+    assert [(r["state"], r["articles_done"], r["articles_total"], r["evidence_found"]) for r in runs] == [
+        ("done", 1, 1, 1)
+    ]
 
 
 def test_index_refresh_reads_only_claims_it_has_not_indexed(editor, monkeypatch):
@@ -109,7 +113,9 @@ def test_index_refresh_reads_only_claims_it_has_not_indexed(editor, monkeypatch)
     engine.claim_index_cache.get(force=True)
     upserted = []
     original = engine.ClaimIndexCache._upsert
-    monkeypatch.setattr(engine.ClaimIndexCache, "_upsert", lambda self, ids, *a: upserted.append(list(ids)) or original(self, ids, *a))
+    monkeypatch.setattr(
+        engine.ClaimIndexCache, "_upsert", lambda self, ids, *a: upserted.append(list(ids)) or original(self, ids, *a)
+    )
     engine.claim_index_cache.get(force=True)  # both rows are inside the slack window, both already indexed
     assert upserted == []
     claim_update(claim=claims[1], updated_by=editor, text="Oil prices will halve next year.")

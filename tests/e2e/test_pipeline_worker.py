@@ -43,7 +43,9 @@ def test_follow_up_article_confirms_both_claims_via_real_worker(celery_worker_pr
     claim_ids = []
     for text, claimant, kind in [(PUTIN, "فلاديمير بوتين", "promise"), (TOKAYEV, "قاسم جومارت توكاييف", "prediction")]:
         response = editor_client.post(
-            "/api/v1/claims/", {"text": text, "claimant": claimant, "kind": kind, "made_on": "2022-01-10"}, format="json"
+            "/api/v1/claims/",
+            {"text": text, "claimant": claimant, "kind": kind, "made_on": "2022-01-10"},
+            format="json",
         )
         assert response.status_code == 201, response.content
         claim_ids.append(response.json()["id"])
@@ -51,7 +53,9 @@ def test_follow_up_article_confirms_both_claims_via_real_worker(celery_worker_pr
     wait_for(lambda: ClaimEmbedding.objects.filter(claim_id__in=claim_ids).count() == 2)
     wait_for(lambda: BackfillRun.objects.filter(claim_id__in=claim_ids, state="done").count() == 2)
 
-    response = editor_client.post("/api/v1/articles/", {"title": FOLLOW_UP_TITLE, "body": FOLLOW_UP_BODY}, format="json")
+    response = editor_client.post(
+        "/api/v1/articles/", {"title": FOLLOW_UP_TITLE, "body": FOLLOW_UP_BODY}, format="json"
+    )
     assert response.status_code == 201 and response.json()["state"] == "queued"
     article_id = response.json()["id"]
     wait_for(lambda: Article.objects.get(pk=article_id).state in {"done", "failed"}, timeout=120)

@@ -154,9 +154,7 @@ def test_high_confidence_needs_both_confidence_and_enough_evidence(embedder, ind
 
 def test_claims_missing_from_the_mapping_are_skipped(embedder, index):
     article = prepare_article(title=KAZAKHSTAN_EN[0], body=KAZAKHSTAN_EN[1], embedder=embedder)
-    matches = match_article(
-        article=article, index=index, claims={2: CLAIMS[2]}, stance_model=ScriptedStanceModel()
-    )
+    matches = match_article(article=article, index=index, claims={2: CLAIMS[2]}, stance_model=ScriptedStanceModel())
     assert matches == []
 
 

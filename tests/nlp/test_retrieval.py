@@ -163,7 +163,11 @@ def test_graph_search_finds_what_the_exact_scan_finds():
     exact, graph = ClaimIndex(dim, ann_min_claims=10**9), ClaimIndex(dim, ann_min_claims=1000)
     for index in (exact, graph):
         for start in range(0, n, 1000):  # the graph is built once the index passes its threshold
-            index.upsert_many(ids=list(range(start, start + 1000)), vectors=vectors[start : start + 1000], texts=texts[start : start + 1000])
+            index.upsert_many(
+                ids=list(range(start, start + 1000)),
+                vectors=vectors[start : start + 1000],
+                texts=texts[start : start + 1000],
+            )
     found = expected = 0
     for _ in range(20):
         targets = rng.choice(n, 2, replace=False)

@@ -32,7 +32,11 @@ def test_batch_matches_single_calls_and_uses_given_vectors(model, monkeypatch):
     calls = []
     original = fresh.embedder.embed
     monkeypatch.setattr(fresh.embedder, "embed", lambda texts: calls.append(len(texts)) or original(texts))
-    batch = predict_many(fresh, [ClaimInput(text=text, language=lang, vector=v) for (text, lang), v in zip(CLAIMS, vectors, strict=True)], ARTICLE)
+    batch = predict_many(
+        fresh,
+        [ClaimInput(text=text, language=lang, vector=v) for (text, lang), v in zip(CLAIMS, vectors, strict=True)],
+        ARTICLE,
+    )
     assert [r.stance for r in batch] == [r.stance for r in singles]
     assert np.allclose([r.confidence for r in batch], [r.confidence for r in singles], atol=1e-3)
     assert all(n != 1 for n in calls)  # the article may be embedded once; no claim is

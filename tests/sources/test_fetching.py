@@ -47,9 +47,7 @@ def _echo(handler, seen):
         "body": seen.body.decode(),
         "headers": seen.headers,
     }
-    send(
-        handler, 200, json.dumps(payload).encode(), {"Content-Type": "application/json"}
-    )
+    send(handler, 200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
 
 
 def _redirect(status):
@@ -207,9 +205,7 @@ def test_host_header_and_user_agent_are_sent(server, monkeypatch):
 
 
 def test_arabic_path_is_percent_encoded(server):
-    result = safe_request(
-        "GET", server.url("/echo?q=خبر"), allow_private=True, **LIMITS
-    )
+    result = safe_request("GET", server.url("/echo?q=خبر"), allow_private=True, **LIMITS)
     assert result.status == 200
     assert server.requests[-1].path == "/echo?q=%D8%AE%D8%A8%D8%B1"
 
@@ -228,9 +224,7 @@ def test_loopback_blocked_when_private_networks_are_not_allowed(server):
 def test_numeric_loopback_spelling_is_blocked(server):
     # 2130706433 == 127.0.0.1; the check runs on the resolved address, not the spelling.
     with pytest.raises(BlockedAddressError):
-        safe_request(
-            "GET", f"http://2130706433:{server.port}/ok", allow_private=False, **LIMITS
-        )
+        safe_request("GET", f"http://2130706433:{server.port}/ok", allow_private=False, **LIMITS)
     assert server.requests == []
 
 
@@ -296,9 +290,7 @@ def test_public_addresses_are_allowed(address):
     assert blocked_address_reason(ipaddress.ip_address(address)) is None
 
 
-def test_connection_goes_to_the_checked_address_not_a_second_lookup(
-    server, monkeypatch
-):
+def test_connection_goes_to_the_checked_address_not_a_second_lookup(server, monkeypatch):
     # A rebinding DNS answers a permitted address first, then an internal one; a second
     # lookup by the HTTP client would reach 127.0.0.2 (refused) instead of the checked address.
     calls = fake_dns(
@@ -306,9 +298,7 @@ def test_connection_goes_to_the_checked_address_not_a_second_lookup(
         {"rebind.example": lambda n: ["127.0.0.1"] if n == 1 else ["127.0.0.2"]},
     )
     url = f"http://rebind.example:{server.port}/ok"
-    result = safe_request(
-        "GET", url, allow_private=False, allowed_networks=LOOPBACK_ONLY, **LIMITS
-    )
+    result = safe_request("GET", url, allow_private=False, allowed_networks=LOOPBACK_ONLY, **LIMITS)
     assert result.status == 200
     assert calls == ["rebind.example"]
     assert len(server.requests) == 1
@@ -372,9 +362,7 @@ def test_ensure_fetchable_url_checks_without_sending(server, monkeypatch):
     with pytest.raises(BlockedAddressError):
         ensure_fetchable_url(url="https://hooks.example/in", allow_private=False)
     ensure_fetchable_url(url="https://hooks.example/in", allow_private=True)
-    ensure_fetchable_url(
-        url=server.url("/ok"), allow_private=False, allowed_networks=LOOPBACK_ONLY
-    )
+    ensure_fetchable_url(url=server.url("/ok"), allow_private=False, allowed_networks=LOOPBACK_ONLY)
     assert server.requests == []
 
 
@@ -389,9 +377,7 @@ def test_redirects_are_followed_and_recorded(server):
 
 
 def test_relative_redirect_is_resolved(server):
-    result = safe_request(
-        "GET", server.url("/r302?to=/ok"), allow_private=True, **LIMITS
-    )
+    result = safe_request("GET", server.url("/r302?to=/ok"), allow_private=True, **LIMITS)
     assert result.url == server.url("/ok")
 
 
@@ -444,18 +430,14 @@ def test_body_size_limit(server, route):
 
 
 def test_body_at_the_limit_is_accepted(server):
-    result = safe_request(
-        "GET", server.url("/big"), allow_private=True, timeout=5, max_bytes=200_000
-    )
+    result = safe_request("GET", server.url("/big"), allow_private=True, timeout=5, max_bytes=200_000)
     assert len(result.content) == 200_000
 
 
 def test_slow_server_times_out_as_transient(server):
     started = time.monotonic()
     with pytest.raises(TransientFetchError, match="timed out"):
-        safe_request(
-            "GET", server.url("/slow"), allow_private=True, timeout=0.5, max_bytes=1000
-        )
+        safe_request("GET", server.url("/slow"), allow_private=True, timeout=0.5, max_bytes=1000)
     assert time.monotonic() - started < 1.5
 
 
@@ -463,9 +445,7 @@ def test_trickling_server_hits_the_total_time_limit(server):
     # Each byte arrives well within a per-read timeout; only a total deadline stops it.
     started = time.monotonic()
     with pytest.raises(TransientFetchError, match="timed out"):
-        safe_request(
-            "GET", server.url("/drip"), allow_private=True, timeout=0.5, max_bytes=1000
-        )
+        safe_request("GET", server.url("/drip"), allow_private=True, timeout=0.5, max_bytes=1000)
     assert time.monotonic() - started < 1.2
 
 
@@ -490,9 +470,7 @@ def test_429_is_transient(server):
 
 
 def test_status_can_be_returned_instead_of_raised(server):
-    result = safe_request(
-        "GET", server.url("/503"), allow_private=True, raise_for_status=False, **LIMITS
-    )
+    result = safe_request("GET", server.url("/503"), allow_private=True, raise_for_status=False, **LIMITS)
     assert result.status == 503 and result.content == b"nope"
 
 
@@ -523,9 +501,7 @@ def test_temporary_dns_failure_is_transient(monkeypatch):
 
 
 def test_errors_survive_pickling_for_celery():
-    error = TransientFetchError(
-        "server answered HTTP 503", url="http://x", status=503, retry_after=3.0
-    )
+    error = TransientFetchError("server answered HTTP 503", url="http://x", status=503, retry_after=3.0)
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is TransientFetchError
     assert (copy.reason, copy.url, copy.status, copy.retry_after) == (
@@ -580,9 +556,7 @@ def tls_server(tmp_path_factory):
 
 def test_tls_verifies_the_hostname_while_connecting_by_address(tls_server, monkeypatch):
     monkeypatch.setattr(fetching, "CA_BUNDLE", tls_server.ca_file)
-    fake_dns(
-        monkeypatch, {"feed.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]}
-    )
+    fake_dns(monkeypatch, {"feed.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})
     result = safe_request(
         "GET",
         tls_server.url("/ok", host="feed.example"),

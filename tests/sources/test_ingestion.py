@@ -77,7 +77,9 @@ def test_transient_errors_are_retried_then_fail(server):
     assert article.attempts == 2
 
 
-def test_private_addresses_are_refused_unless_allowed(editor_client, server, settings, django_capture_on_commit_callbacks):
+def test_private_addresses_are_refused_unless_allowed(
+    editor_client, server, settings, django_capture_on_commit_callbacks
+):
     settings.FETCH_ALLOW_PRIVATE_NETWORKS = False
     with django_capture_on_commit_callbacks(execute=True):
         article_id = editor_client.post("/api/v1/articles/", {"url": server.url("/en")}, format="json").json()["id"]

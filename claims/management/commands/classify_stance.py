@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("source", type=Path)
         parser.add_argument("target", type=Path)
-        parser.add_argument("--model", default=None, help="short name or module:Class (default: settings.NLP_STANCE_MODEL)")
+        parser.add_argument(
+            "--model", default=None, help="short name or module:Class (default: settings.NLP_STANCE_MODEL)"
+        )
 
     def handle(self, *args, **options):
         spec = options["model"] or getattr(settings, "NLP_STANCE_MODEL", DEFAULT_MODEL_SPEC)

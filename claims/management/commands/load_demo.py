@@ -66,10 +66,26 @@ class Command(BaseCommand):
 
         editors = Group.objects.get_or_create(name=EDITORS_GROUP)[0]
         codenames = [
-            "add_claim", "change_claim", "view_claim", "add_claimant", "change_claimant", "view_claimant",
-            "view_evidence", "change_evidence", "view_claimstatuschange", "add_tag", "view_tag",
-            "view_article", "add_article", "view_outlet", "add_outlet", "change_outlet", "view_feed", "add_feed",
-            "change_feed", "view_backfillrun",
+            "add_claim",
+            "change_claim",
+            "view_claim",
+            "add_claimant",
+            "change_claimant",
+            "view_claimant",
+            "view_evidence",
+            "change_evidence",
+            "view_claimstatuschange",
+            "add_tag",
+            "view_tag",
+            "view_article",
+            "add_article",
+            "view_outlet",
+            "add_outlet",
+            "change_outlet",
+            "view_feed",
+            "add_feed",
+            "change_feed",
+            "view_backfillrun",
         ]
         editors.permissions.add(*Permission.objects.filter(codename__in=codenames))
 

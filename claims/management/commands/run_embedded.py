@@ -66,6 +66,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  API docs:              {url}/api/docs/")
         if credentials_file.exists():
             for username, values in json.loads(credentials_file.read_text()).items():
-                self.stdout.write(f"  Log in as {username!r} with password {values['password']!r}"
-                                  f" (API: Authorization: Token {values['token']})")
+                self.stdout.write(
+                    f"  Log in as {username!r} with password {values['password']!r}"
+                    f" (API: Authorization: Token {values['token']})"
+                )
         self.stdout.write("Press Ctrl-C to stop.\n")

@@ -54,7 +54,9 @@ class Command(BaseCommand):
         mode.add_argument("--reuse", action="store_true", help="Measure against claims seeded before with --seed-only")
         mode.add_argument("--clean", action="store_true", help="Delete the claims --seed-only committed")
 
-    def handle(self, *args, claims: int, articles: int, as_json: bool, seed_only: bool, reuse: bool, clean: bool, **options):
+    def handle(
+        self, *args, claims: int, articles: int, as_json: bool, seed_only: bool, reuse: bool, clean: bool, **options
+    ):
         self._json = as_json
         if clean:
             deleted, _ = Claim.objects.filter(claimant__name=SEED_CLAIMANT).delete()
@@ -95,7 +97,12 @@ class Command(BaseCommand):
             vectors = model.embed(batch)
             ClaimEmbedding.objects.bulk_create(
                 [
-                    ClaimEmbedding(claim=row, model_name=model.name, vector=engine.vector_to_bytes(v), text_hash=text_hash(row.text))
+                    ClaimEmbedding(
+                        claim=row,
+                        model_name=model.name,
+                        vector=engine.vector_to_bytes(v),
+                        text_hash=text_hash(row.text),
+                    )
                     for row, v in zip(rows, vectors, strict=True)
                 ]
             )
@@ -119,8 +126,7 @@ class Command(BaseCommand):
         ceiling_seconds = time.perf_counter() - started
 
         ids = [
-            Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk
-            for t, b in article_list
+            Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk for t, b in article_list
         ]
         started = time.perf_counter()
         evidence = 0

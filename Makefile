@@ -24,6 +24,7 @@ run: install
 	$(BIN)/python manage.py run_embedded --port $(PORT)
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --fail-on-warn --validate --file /dev/null
 	$(BIN)/python -m pytest

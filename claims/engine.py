@@ -18,8 +18,10 @@ from factnlp.stance import StanceModel, load_stance_model
 from .models import ClaimEmbedding
 
 # A row committed a little after a later one can carry an earlier timestamp;
-# re-reading this much of the past makes the refresh miss none (upserts are idempotent).
-_WATERMARK_SLACK = timedelta(seconds=60)
+# re-reading this much of the past makes the refresh miss none. Claim vectors
+# are written in short autocommit transactions, so seconds suffice; a longer
+# window makes every refresh after a bulk import re-read the whole import.
+_WATERMARK_SLACK = timedelta(seconds=10)
 
 
 def embedder() -> Embedder:

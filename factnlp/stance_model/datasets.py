@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from factnlp.evaluation import default_data_dir as data_dir
 from factnlp.stance import Stance
 
 csv.field_size_limit(1 << 30)
@@ -48,14 +48,6 @@ class LabelledPair:
     source: str  # corpus name: fnc1, baly, ans, promises, xnli
     language: str  # language of the claim; articles follow it except in cross-lingual examples
     article_language: str | None = None
-
-
-def data_dir() -> Path:
-    """The read-only corpora: $FACTCHECK_DATA_DIR, else ../shared/data beside the repository."""
-    configured = os.environ.get("FACTCHECK_DATA_DIR")
-    if configured:
-        return Path(configured)
-    return REPO_ROOT.parent / "shared" / "data"
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

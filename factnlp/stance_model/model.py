@@ -269,7 +269,7 @@ def select_evidence(*, stance: str, article: PreparedText, order: np.ndarray, li
     chosen = [candidates[0]]
     if stance in ("contradicts", "confirms"):
         cue_columns = (
-            [CUE_NAMES.index("refute"), CUE_NAMES.index("breach"), CUE_NAMES.index("negation")]
+            [CUE_NAMES.index(name) for name in CONTRADICTION_CUES]
             if stance == "contradicts"
             else [CUE_NAMES.index("fulfil")]
         )

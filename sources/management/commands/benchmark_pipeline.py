@@ -25,9 +25,10 @@ from claims import engine
 from claims.matching import article_match
 from claims.models import Claim, Claimant, ClaimEmbedding
 from claims.services import text_hash
+from factnlp.evaluation import default_data_dir
 from factnlp.matching import prepare_article
 from factnlp.text import normalize_for_search
-from sources.benchmark import article_texts, claim_texts, data_dir
+from sources.benchmark import article_texts, claim_texts
 from sources.choices import ArticleOrigin
 from sources.models import Article
 
@@ -63,19 +64,18 @@ class Command(BaseCommand):
             Claimant.objects.filter(name=SEED_CLAIMANT).delete()
             self._say(f"Deleted {deleted} benchmark rows.")
             return
-        root = data_dir()
-        self._say(f"Reading texts from {root} ...")
+        self._say(f"Reading texts from {default_data_dir()} ...")
         model = engine.embedder()
         if seed_only:
             with transaction.atomic():
-                self._seed_claims(claim_texts(claims, root), model)
+                self._seed_claims(claim_texts(claims), model)
             return
-        article_list = article_texts(articles, root)
+        article_list = article_texts(articles)
         stance = engine.stance_model()
         try:
             with transaction.atomic():
                 if not reuse:
-                    self._seed_claims(claim_texts(claims, root), model)
+                    self._seed_claims(claim_texts(claims), model)
                 result = self._measure(article_list, model, stance)
                 raise _Rollback
         except _Rollback:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import sentencex
+
 # Harakat, tanwin, shadda, sukun, superscript alef and Quranic marks: editors and
 # outlets write the same word with or without them, so search must ignore them.
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -22,6 +24,8 @@ _ALEF_FORMS = str.maketrans(
         "\u0626": "\u064a",  # yaa hamza -> yaa
     }
 )
+# Combining marks below the Arabic block (Latin, Greek, Cyrillic accents), deleted by str.translate.
+_LATIN_COMBINING_MARKS = dict.fromkeys(cp for cp in range(0x0600) if unicodedata.combining(chr(cp)))
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -45,10 +49,11 @@ def normalize_for_search(text: str) -> str:
     """Lower-cased, accent-free, Arabic-folded text for lexical matching."""
     text = unicodedata.normalize("NFKC", text)
     text = normalize_arabic(text).casefold()
+    if text.isascii():
+        return text
     # Latin accents only: NFKD would also split Arabic hamza letters apart.
     decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in decomposed if not (unicodedata.combining(ch) and ord(ch) < 0x0600))
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", decomposed.translate(_LATIN_COMBINING_MARKS))
 
 
 def tokenize(text: str) -> list[str]:
@@ -80,16 +85,6 @@ def detect_language(text: str, default: str = "und") -> str:
     return code
 
 
-@lru_cache(maxsize=8)
-def _segmenter(language: str):
-    import pysbd
-
-    try:
-        return pysbd.Segmenter(language=language, clean=False)
-    except ValueError:  # pysbd knows ~20 languages; English rules are a safe fallback.
-        return pysbd.Segmenter(language="en", clean=False)
-
-
 def split_sentences(text: str, language: str | None = None) -> list[str]:
     """Sentences of ``text``, paragraph breaks respected, empty pieces dropped."""
     sentences: list[str] = []
@@ -99,7 +94,9 @@ def split_sentences(text: str, language: str | None = None) -> list[str]:
             continue
         # Articles quote across languages; each paragraph gets its own rules.
         paragraph_language = language or detect_language(paragraph, default="en")
-        for piece in _segmenter(paragraph_language).segment(paragraph):
+        # sentencex (Wikimedia; compiled, ~300 languages with fallback chains) keeps
+        # Arabic commas inside sentences, where pysbd had cut clauses into fragments.
+        for piece in sentencex.segment(paragraph_language, paragraph):
             piece = piece.strip()
             if piece:
                 sentences.append(piece)

@@ -1,0 +1,61 @@
+"""Sentence splitting, language detection and search folding, Arabic and English."""
+
+import pytest
+
+from factnlp.text import detect_language, normalize_for_search, split_sentences
+
+
+def test_arabic_sentences_end_at_full_stops_and_question_marks_not_at_commas():
+    text = "قال المتحدث باسم الكرملين، دميتري بيسكوف، إن المسألة لم تطرح. هل انسحبت القوات؟ نعم، اكتمل الانسحاب!"
+    assert split_sentences(text, language="ar") == [
+        "قال المتحدث باسم الكرملين، دميتري بيسكوف، إن المسألة لم تطرح.",
+        "هل انسحبت القوات؟",
+        "نعم، اكتمل الانسحاب!",
+    ]
+
+
+def test_english_abbreviations_do_not_end_sentences():
+    text = "Dr. Smith met Mr. Jones at 5 p.m. in the U.S. capital. The troops left on Jan. 19. Did they? Yes."
+    assert split_sentences(text, language="en") == [
+        "Dr. Smith met Mr. Jones at 5 p.m. in the U.S. capital.",
+        "The troops left on Jan. 19.",
+        "Did they?",
+        "Yes.",
+    ]
+
+
+def test_paragraph_breaks_always_end_a_sentence_and_blank_lines_are_dropped():
+    text = "Headline without a full stop\n\n  \nFirst sentence. Second sentence\nThird line"
+    assert split_sentences(text, language="en") == [
+        "Headline without a full stop",
+        "First sentence.",
+        "Second sentence",
+        "Third line",
+    ]
+
+
+def test_each_paragraph_gets_its_own_language_when_none_is_given():
+    text = "The last troops left Kazakhstan on Wednesday. They flew home.\nغادرت القوات. وعادت إلى روسيا."
+    assert split_sentences(text) == [
+        "The last troops left Kazakhstan on Wednesday.",
+        "They flew home.",
+        "غادرت القوات.",
+        "وعادت إلى روسيا.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("القوات الروسية ستغادر كازاخستان فور انتهاء المهمة", "ar"),
+        ("The forces will leave once the mission is complete.", "en"),
+        ("Войска покинут Казахстан после завершения миссии.", "ru"),
+        ("   ", "und"),
+    ],
+)
+def test_detect_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_search_folding_ignores_diacritics_and_alef_hamza_and_taa_marbuta():
+    assert normalize_for_search("إِنَّ القُوّاتِ المُغادِرَة") == normalize_for_search("ان القوات المغادره")

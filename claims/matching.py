@@ -19,7 +19,7 @@ from sources.services import article_set_state
 from . import engine
 from .choices import BackfillState
 from .models import BackfillRun, Claim, ClaimEmbedding
-from .services import evidence_record, text_hash
+from .services import Finding, evidence_record_many, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +52,19 @@ def _claim_texts(claim_ids) -> dict[int, ClaimText]:
 
 
 def _record_matches(*, article_id: int, matches, model_version: str) -> int:
-    created = 0
-    for match in matches:
-        _evidence, is_new = evidence_record(
+    findings = [
+        Finding(
             claim_id=match.claim_id,
-            article_id=article_id,
             stance=match.stance,
             confidence=match.confidence,
             sentences=match.evidence,
-            model_version=model_version,
             retrieval_score=match.retrieval_score,
             high_confidence=match.high_confidence,
         )
-        created += is_new
-    return created
+        for match in matches
+    ]
+    rows = evidence_record_many(article_id=article_id, findings=findings, model_version=model_version)
+    return sum(created for _evidence, created in rows)
 
 
 def _match_options() -> dict:
@@ -83,11 +82,11 @@ def article_match(*, article_id: int) -> int | None:
     Returns the number of new evidence rows, or None when the article is gone or
     another worker already finished it.
     """
-    claimed = Article.objects.filter(pk=article_id).exclude(state=ArticleState.DONE)
-    if not claimed.exists():
+    if not article_set_state(article_id=article_id, state=ArticleState.PROCESSING, unless=ArticleState.DONE):
         return None
-    article_set_state(article_id=article_id, state=ArticleState.PROCESSING)
-    article = Article.objects.get(pk=article_id)
+    article = Article.objects.only("title", "body", "language", "published_at").filter(pk=article_id).first()
+    if article is None:  # deleted in between
+        return None
     model = engine.embedder()
     prepared = prepare_article(
         title=article.title,
@@ -110,13 +109,15 @@ def article_match(*, article_id: int) -> int | None:
     )
     with transaction.atomic():
         created = _record_matches(article_id=article_id, matches=matches, model_version=stance.version)
-        Article.objects.filter(pk=article_id).update(
+        article_set_state(
+            article_id=article_id,
+            state=ArticleState.DONE,
+            processed_at=timezone.now(),
             language=article.language or prepared.language,
             sentences=list(prepared.sentences),
             sentence_vectors=engine.vector_to_bytes(prepared.sentence_vectors),
             embedding_model=model.name,
         )
-        article_set_state(article_id=article_id, state=ArticleState.DONE, processed_at=timezone.now())
     return created
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -200,42 +201,83 @@ def evidence_review(*, evidence: Evidence, decision: str, reviewed_by, note: str
     return locked
 
 
-def evidence_record(
-    *,
-    claim_id: int,
-    article_id: int,
-    stance: str,
-    confidence: float,
-    sentences: Sequence[str],
-    model_version: str,
-    retrieval_score: float | None,
-    high_confidence: bool,
-) -> tuple[Evidence, bool]:
-    """Store the pipeline's finding for a claim-article pair, once.
+@dataclass(frozen=True)
+class Finding:
+    """What the pipeline found an article says about one claim."""
 
-    Re-running the pipeline refreshes a pending row but never touches one an
-    editor has already judged.
-    """
-    values = {
-        "stance": stance,
-        "confidence": max(0.0, min(1.0, float(confidence))),
-        "excerpt": " … ".join(sentences)[:5000],
-        "sentences": list(sentences),
+    claim_id: int
+    stance: str
+    confidence: float
+    sentences: Sequence[str]
+    retrieval_score: float | None
+    high_confidence: bool
+
+
+def _finding_values(finding: Finding, model_version: str) -> dict:
+    return {
+        "stance": finding.stance,
+        "confidence": max(0.0, min(1.0, float(finding.confidence))),
+        "excerpt": " … ".join(finding.sentences)[:5000],
+        "sentences": list(finding.sentences),
         "model_version": model_version,
-        "retrieval_score": retrieval_score,
-        "high_confidence": high_confidence,
+        "retrieval_score": finding.retrieval_score,
+        "high_confidence": finding.high_confidence,
     }
-    with transaction.atomic():
-        evidence, created = Evidence.objects.select_for_update().get_or_create(
-            claim_id=claim_id, article_id=article_id, defaults=values
-        )
-        if not created and evidence.review_state == ReviewState.PENDING:
-            for field, value in values.items():
-                setattr(evidence, field, value)
-            evidence.save(update_fields=list(values))
-    if created:
-        _notify("evidence.created", claim_id=claim_id, evidence_id=evidence.pk)
-    return evidence, created
+
+
+def evidence_record_many(
+    *, article_id: int, findings: Sequence[Finding], model_version: str
+) -> list[tuple[Evidence, bool]]:
+    """Store the pipeline's findings for one article, one row per claim, in a few statements.
+
+    Re-running the pipeline refreshes pending rows but never touches one an
+    editor has already judged. Returns (row, created) in the order of ``findings``.
+    """
+    values = {finding.claim_id: _finding_values(finding, model_version) for finding in findings}
+    if not values:
+        return []
+    try:
+        with transaction.atomic():
+            rows = _evidence_write(article_id=article_id, values=values)
+    except IntegrityError:
+        # Another worker inserted a row for one of these pairs meanwhile; the
+        # second pass sees (and locks) it, so it is refreshed, not duplicated.
+        with transaction.atomic():
+            rows = _evidence_write(article_id=article_id, values=values)
+    for evidence, created in rows.values():
+        if created:
+            _notify("evidence.created", claim_id=evidence.claim_id, evidence_id=evidence.pk)
+    return [rows[claim_id] for claim_id in values]
+
+
+def _evidence_write(*, article_id: int, values: dict[int, dict]) -> dict[int, tuple[Evidence, bool]]:
+    existing = {
+        evidence.claim_id: evidence
+        for evidence in Evidence.objects.select_for_update().filter(article_id=article_id, claim_id__in=list(values))
+    }
+    new = Evidence.objects.bulk_create(
+        [
+            Evidence(claim_id=claim_id, article_id=article_id, **fields)
+            for claim_id, fields in values.items()
+            if claim_id not in existing
+        ]
+    )
+    refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
+    for evidence in refreshed:
+        for field, value in values[evidence.claim_id].items():
+            setattr(evidence, field, value)
+    if refreshed:
+        Evidence.objects.bulk_update(refreshed, list(next(iter(values.values()))))
+    rows = {claim_id: (evidence, False) for claim_id, evidence in existing.items()}
+    rows.update({evidence.claim_id: (evidence, True) for evidence in new})
+    return rows
+
+
+def evidence_record(*, claim_id: int, article_id: int, model_version: str, **finding) -> tuple[Evidence, bool]:
+    """Store one finding (see :func:`evidence_record_many`)."""
+    return evidence_record_many(
+        article_id=article_id, findings=[Finding(claim_id=claim_id, **finding)], model_version=model_version
+    )[0]
 
 
 def _notify(event: str, **payload) -> None:

@@ -78,6 +78,10 @@ class ClaimIndex:
         self._vectors = np.zeros((0, dim), dtype=np.float16)
         self._ids = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
+        # Below ann_min_claims every search scans all rows, and converting float16
+        # rows costs more than the product itself; a float32 copy (at most 40 MB
+        # at 20k claims) is kept for the scan and dropped whenever rows change.
+        self._scan_rows: np.ndarray | None = None
         self._vocabulary: dict[str, int] = {}
         self._row_terms: list[np.ndarray] = []
         self._row_counts: list[np.ndarray] = []
@@ -123,6 +127,7 @@ class ClaimIndex:
             self._vectors[row] = vector
             self._row_terms[row], self._row_counts[row] = self._term_counts(text)
         self._postings = None
+        self._scan_rows = None
         if self._ann is not None:
             keys = np.asarray([int(i) for i in ids], dtype=np.uint64)
             self._ann.remove(keys)
@@ -150,6 +155,7 @@ class ClaimIndex:
         self._row_counts.pop()
         self._size = last
         self._postings = None
+        self._scan_rows = None
         return True
 
     def search(
@@ -258,9 +264,13 @@ class ClaimIndex:
         return term_ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
 
     def _semantic_scores(self, sentence_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        queries = np.ascontiguousarray(sentence_vectors.T)
+        if self._size < self.ann_min_claims:
+            if self._scan_rows is None:
+                self._scan_rows = self._vectors[: self._size].astype(np.float32)
+            return self._top_two(self._scan_rows @ queries)
         best = np.empty(self._size, dtype=np.float32)
         second = np.zeros(self._size, dtype=np.float32)
-        queries = np.ascontiguousarray(sentence_vectors.T)
         # One reused float32 buffer: allocating a fresh converted copy per chunk
         # costs more than the conversion and the product together.
         buffer = np.empty((min(self._chunk_rows, self._size), self.dim), dtype=np.float32)

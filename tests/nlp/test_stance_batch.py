@@ -41,3 +41,22 @@ def test_batch_matches_single_calls_and_uses_given_vectors(model, monkeypatch):
     assert np.allclose([r.confidence for r in batch], [r.confidence for r in singles], atol=1e-3)
     assert all(n != 1 for n in calls)  # the article may be embedded once; no claim is
     assert batch[0].stance == "contradicts"
+
+
+def test_batched_features_equal_pair_by_pair_features(model):
+    from factnlp.stance_model.features import pair_features, pair_features_many
+
+    article, _ = model.prepare_article(ARTICLE)
+    claims = [model.prepare_claim(text, language=language) for text, language in CLAIMS]
+    inference_calls = []
+
+    def inference(rows):
+        inference_calls.append(len(rows))
+        return model.classifier.infer_sentences(rows)
+
+    batched = pair_features_many(claims, article, inference=inference)
+    assert len(inference_calls) == 1  # one model call for every claim's sentences
+    for claim, (row, order) in zip(claims, batched, strict=True):
+        single_row, single_order = pair_features(claim, article, inference=model.classifier.infer_sentences)
+        assert np.array_equal(order, single_order)
+        assert np.allclose(row, single_row, equal_nan=True, atol=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,11 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from factnlp.matching import ClaimText, PreparedArticle, match_article, prepare_article
+from factnlp.matching import ArticleInput, ClaimText, PreparedArticle, match_article, prepare_articles
 from factnlp.retrieval import ClaimIndex
 from sources.choices import ArticleState
 from sources.models import Article
-from sources.services import article_set_state
 
 from . import engine
 from .choices import BackfillState
@@ -52,9 +52,14 @@ def _claim_texts(claim_ids) -> dict[int, ClaimText]:
 
 
 def _record_matches(*, article_id: int, matches, model_version: str) -> int:
-    findings = [
+    return _record_findings(_findings(article_id, matches), model_version=model_version)
+
+
+def _findings(article_id: int, matches) -> list[Finding]:
+    return [
         Finding(
             claim_id=match.claim_id,
+            article_id=article_id,
             stance=match.stance,
             confidence=match.confidence,
             sentences=match.evidence,
@@ -63,8 +68,10 @@ def _record_matches(*, article_id: int, matches, model_version: str) -> int:
         )
         for match in matches
     ]
-    rows = evidence_record_many(article_id=article_id, findings=findings, model_version=model_version)
-    return sum(created for _evidence, created in rows)
+
+
+def _record_findings(findings: list[Finding], *, model_version: str) -> int:
+    return sum(created for _evidence, created in evidence_record_many(findings=findings, model_version=model_version))
 
 
 def _match_options() -> dict:
@@ -82,43 +89,104 @@ def article_match(*, article_id: int) -> int | None:
     Returns the number of new evidence rows, or None when the article is gone or
     another worker already finished it.
     """
-    if not article_set_state(article_id=article_id, state=ArticleState.PROCESSING, unless=ArticleState.DONE):
-        return None
-    article = Article.objects.only("title", "body", "language", "published_at").filter(pk=article_id).first()
-    if article is None:  # deleted in between
-        return None
+    return articles_match(article_ids=[article_id]).get(article_id)
+
+
+def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
+    """:func:`article_match` for a batch of articles: one embedding call, one scan of the
+    claim index, one query for the candidate claims and one transaction for the results.
+
+    Returns new evidence rows per article processed; articles gone or already done are left out.
+    """
+    articles = _claim_articles(article_ids)
+    if not articles:
+        return {}
     model = engine.embedder()
-    prepared = prepare_article(
-        title=article.title,
-        body=article.body,
-        language=article.language or None,
+    prepared = prepare_articles(
+        [
+            ArticleInput(
+                title=article.title,
+                body=article.body,
+                language=article.language or None,
+                published_on=article.published_at.date() if article.published_at else None,
+            )
+            for article in articles
+        ],
         embedder=model,
-        published_on=article.published_at.date() if article.published_at else None,
     )
     index = engine.claim_index_cache.get()
-    candidates = index.search(
-        sentence_vectors=prepared.sentence_vectors,
-        sentences=prepared.sentences,
+    candidates = index.search_many(
+        [(p.sentence_vectors, p.sentences) for p in prepared],
         top_k=settings.MATCH_TOP_K,
         min_score=settings.MATCH_MIN_RETRIEVAL_SCORE,
     )
-    claims = _claim_texts(c.claim_id for c in candidates)
+    claims = _claim_texts({c.claim_id for found in candidates for c in found})
     stance = engine.stance_model()
-    matches = match_article(
-        article=prepared, index=index, claims=claims, stance_model=stance, candidates=candidates, **_match_options()
-    )
-    with transaction.atomic():
-        created = _record_matches(article_id=article_id, matches=matches, model_version=stance.version)
-        article_set_state(
-            article_id=article_id,
-            state=ArticleState.DONE,
-            processed_at=timezone.now(),
-            language=article.language or prepared.language,
-            sentences=list(prepared.sentences),
-            sentence_vectors=engine.vector_to_bytes(prepared.sentence_vectors),
-            embedding_model=model.name,
+    findings = []
+    for article, prepared_article, found in zip(articles, prepared, candidates, strict=True):
+        matches = match_article(
+            article=prepared_article,
+            index=index,
+            claims=claims,
+            stance_model=stance,
+            candidates=found,
+            **_match_options(),
         )
+        findings += _findings(article.pk, matches)
+    for article, prepared_article in zip(articles, prepared, strict=True):
+        article.language = article.language or prepared_article.language
+        article.sentences = list(prepared_article.sentences)
+        article.sentence_vectors = engine.vector_to_bytes(prepared_article.sentence_vectors)
+    now = timezone.now()
+    with transaction.atomic():
+        rows = evidence_record_many(findings=findings, model_version=stance.version)
+        # What differs per article goes through bulk_update (one statement, but its
+        # CASE expressions cost Python time per field), the rest in one plain update.
+        Article.objects.bulk_update(articles, ["language", "sentences", "sentence_vectors"])
+        Article.objects.filter(pk__in=[article.pk for article in articles]).update(
+            state=ArticleState.DONE, state_reason="", state_changed_at=now, processed_at=now, embedding_model=model.name
+        )
+    created = dict.fromkeys((article.pk for article in articles), 0)
+    for evidence, is_new in rows:
+        created[evidence.article_id] += is_new
     return created
+
+
+def _claim_articles(article_ids: Sequence[int]) -> list[Article]:
+    """Mark the articles as being processed and load them; done or deleted ones are skipped."""
+    ids = list(dict.fromkeys(article_ids))
+    if (
+        not Article.objects.filter(pk__in=ids)
+        .exclude(state=ArticleState.DONE)
+        .update(state=ArticleState.PROCESSING, state_reason="", state_changed_at=timezone.now())
+    ):
+        return []
+    return list(
+        Article.objects.filter(pk__in=ids, state=ArticleState.PROCESSING)
+        .only("title", "body", "language", "published_at")
+        .order_by("pk")
+    )
+
+
+def waiting_articles(*, limit: int, exclude: int | None = None) -> list[int]:
+    """Claim up to ``limit`` articles that wait for matching, so one task can process them together.
+
+    Their own tasks, still in the queue, then find them done and return at once. Rows
+    another worker is claiming right now are skipped, not waited for.
+    """
+    if limit <= 0:
+        return []
+    with transaction.atomic():
+        ids = list(
+            Article.objects.select_for_update(skip_locked=True)
+            .filter(state=ArticleState.QUEUED)
+            .exclude(body="")
+            .exclude(pk=exclude)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Article.objects.filter(pk__in=ids).update(state=ArticleState.PROCESSING, state_changed_at=timezone.now())
+    return ids
 
 
 def backfill_start(*, claim_id: int) -> BackfillRun:

@@ -203,9 +203,10 @@ def evidence_review(*, evidence: Evidence, decision: str, reviewed_by, note: str
 
 @dataclass(frozen=True)
 class Finding:
-    """What the pipeline found an article says about one claim."""
+    """What the pipeline found an article says about a claim."""
 
     claim_id: int
+    article_id: int
     stance: str
     confidence: float
     sentences: Sequence[str]
@@ -225,59 +226,58 @@ def _finding_values(finding: Finding, model_version: str) -> dict:
     }
 
 
-def evidence_record_many(
-    *, article_id: int, findings: Sequence[Finding], model_version: str
-) -> list[tuple[Evidence, bool]]:
-    """Store the pipeline's findings for one article, one row per claim, in a few statements.
+def evidence_record_many(*, findings: Sequence[Finding], model_version: str) -> list[tuple[Evidence, bool]]:
+    """Store the pipeline's findings, one row per claim and article, in a few statements.
 
     Re-running the pipeline refreshes pending rows but never touches one an
     editor has already judged. Returns (row, created) in the order of ``findings``.
     """
-    values = {finding.claim_id: _finding_values(finding, model_version) for finding in findings}
+    values = {(f.article_id, f.claim_id): _finding_values(f, model_version) for f in findings}
     if not values:
         return []
     try:
         with transaction.atomic():
-            rows = _evidence_write(article_id=article_id, values=values)
+            rows = _evidence_write(values)
     except IntegrityError:
         # Another worker inserted a row for one of these pairs meanwhile; the
         # second pass sees (and locks) it, so it is refreshed, not duplicated.
         with transaction.atomic():
-            rows = _evidence_write(article_id=article_id, values=values)
+            rows = _evidence_write(values)
     for evidence, created in rows.values():
         if created:
             _notify("evidence.created", claim_id=evidence.claim_id, evidence_id=evidence.pk)
-    return [rows[claim_id] for claim_id in values]
+    return [rows[pair] for pair in values]
 
 
-def _evidence_write(*, article_id: int, values: dict[int, dict]) -> dict[int, tuple[Evidence, bool]]:
+def _evidence_write(values: dict[tuple[int, int], dict]) -> dict[tuple[int, int], tuple[Evidence, bool]]:
+    article_ids = {article_id for article_id, _ in values}
+    claim_ids = {claim_id for _, claim_id in values}
     existing = {
-        evidence.claim_id: evidence
-        for evidence in Evidence.objects.select_for_update().filter(article_id=article_id, claim_id__in=list(values))
+        (evidence.article_id, evidence.claim_id): evidence
+        for evidence in Evidence.objects.select_for_update().filter(article_id__in=article_ids, claim_id__in=claim_ids)
     }
+    existing = {pair: evidence for pair, evidence in existing.items() if pair in values}
     new = Evidence.objects.bulk_create(
         [
-            Evidence(claim_id=claim_id, article_id=article_id, **fields)
-            for claim_id, fields in values.items()
-            if claim_id not in existing
+            Evidence(article_id=article_id, claim_id=claim_id, **fields)
+            for (article_id, claim_id), fields in values.items()
+            if (article_id, claim_id) not in existing
         ]
     )
     refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
     for evidence in refreshed:
-        for field, value in values[evidence.claim_id].items():
+        for field, value in values[(evidence.article_id, evidence.claim_id)].items():
             setattr(evidence, field, value)
     if refreshed:
         Evidence.objects.bulk_update(refreshed, list(next(iter(values.values()))))
-    rows = {claim_id: (evidence, False) for claim_id, evidence in existing.items()}
-    rows.update({evidence.claim_id: (evidence, True) for evidence in new})
+    rows = {pair: (evidence, False) for pair, evidence in existing.items()}
+    rows.update({(evidence.article_id, evidence.claim_id): (evidence, True) for evidence in new})
     return rows
 
 
-def evidence_record(*, claim_id: int, article_id: int, model_version: str, **finding) -> tuple[Evidence, bool]:
+def evidence_record(*, model_version: str, **finding) -> tuple[Evidence, bool]:
     """Store one finding (see :func:`evidence_record_many`)."""
-    return evidence_record_many(
-        article_id=article_id, findings=[Finding(claim_id=claim_id, **finding)], model_version=model_version
-    )[0]
+    return evidence_record_many(findings=[Finding(**finding)], model_version=model_version)[0]
 
 
 def _notify(event: str, **payload) -> None:

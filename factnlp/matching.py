@@ -60,6 +60,16 @@ class Match:
     high_confidence: bool  # strong enough to flag; otherwise a suggestion for an editor
 
 
+@dataclass(frozen=True)
+class ArticleInput:
+    """An article as stored: what :func:`prepare_articles` needs."""
+
+    title: str
+    body: str
+    language: str | None = None
+    published_on: date | None = None
+
+
 def prepare_article(
     *,
     title: str,
@@ -69,21 +79,36 @@ def prepare_article(
     published_on: date | None = None,
 ) -> PreparedArticle:
     """Split title + body into sentences and embed them all in one batch."""
-    title = (title or "").strip()
-    body = body or ""
-    if not language:
-        language = detect_language(f"{title}\n{body}", default="und")
-    split_language = None if language == "und" else language
-    sentences = ([title] if title else []) + split_sentences(body, language=split_language)
-    return PreparedArticle(
-        title=title,
-        body=body,
-        language=language,
-        sentences=tuple(sentences),
-        sentence_vectors=embedder.embed(list(sentences)),
-        embedder_name=embedder.name,
-        published_on=published_on,
-    )
+    article = ArticleInput(title=title, body=body, language=language, published_on=published_on)
+    return prepare_articles([article], embedder=embedder)[0]
+
+
+def prepare_articles(articles: Sequence[ArticleInput], *, embedder: Embedder) -> list[PreparedArticle]:
+    """Split several articles into sentences (title first) and embed all their sentences in one call."""
+    split = []
+    for article in articles:
+        title = (article.title or "").strip()
+        body = article.body or ""
+        language = article.language or detect_language(f"{title}\n{body}", default="und")
+        split_language = None if language == "und" else language
+        sentences = ([title] if title else []) + split_sentences(body, language=split_language)
+        split.append((title, body, language, tuple(sentences)))
+    vectors = embedder.embed([sentence for *_, sentences in split for sentence in sentences])
+    bounds = np.cumsum([0] + [len(sentences) for *_, sentences in split])
+    return [
+        PreparedArticle(
+            title=title,
+            body=body,
+            language=language,
+            sentences=sentences,
+            sentence_vectors=vectors[start:stop],
+            embedder_name=embedder.name,
+            published_on=article.published_on,
+        )
+        for (title, body, language, sentences), article, start, stop in zip(
+            split, articles, bounds[:-1], bounds[1:], strict=True
+        )
+    ]
 
 
 def match_article(

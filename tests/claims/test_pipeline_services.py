@@ -3,10 +3,11 @@
 import pytest
 
 from claims import engine
-from claims.matching import article_match, backfill_start, claim_backfill, claim_embed
+from claims.matching import article_match, articles_match, backfill_start, claim_backfill, claim_embed
 from claims.models import ClaimEmbedding, Evidence
 from claims.services import claim_update, evidence_review
 from sources.models import Article
+from sources.tasks import article_process_task
 from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,72 @@ def test_index_refresh_reads_only_claims_it_has_not_indexed(editor, monkeypatch)
     claim_embed(claim_id=claims[1].pk)
     engine.claim_index_cache.get(force=True)
     assert upserted == [[claims[1].pk]]
+
+
+def _three_articles_and_claims():
+    kept = ClaimFactory(text=CLAIM)
+    delayed = ClaimFactory(text="The new bridge over the river will open to traffic in March.")
+    for claim in (kept, delayed):
+        claim_embed(claim_id=claim.pk)
+    articles = [
+        _article(),
+        _article(title="Bridge opening postponed", body="The opening of the new bridge over the river was postponed."),
+        _article(title="Weather", body="Rain is expected across the north on Sunday, forecasters said."),
+    ]
+    return kept, delayed, articles
+
+
+def _evidence_table():
+    return sorted(
+        (e.article.title, e.claim.text[:20], e.stance, e.excerpt) for e in Evidence.objects.select_related("claim")
+    )
+
+
+def test_a_batch_records_what_one_by_one_matching_records():
+    _kept, _delayed, articles = _three_articles_and_claims()
+    for article in articles:
+        article_match(article_id=article.pk)
+    one_by_one = _evidence_table()
+    Evidence.objects.all().delete()
+    Article.objects.update(state="queued", sentences=[], sentence_vectors=None)
+
+    counts = articles_match(article_ids=[a.pk for a in articles] + [articles[0].pk])
+    assert counts == {articles[0].pk: 1, articles[1].pk: 1, articles[2].pk: 0}
+    assert _evidence_table() == one_by_one
+    assert {("Peacekeepers leave Kazakhstan", "confirms"), ("Bridge opening postponed", "contradicts")} <= {
+        (title, stance) for title, _claim, stance, _excerpt in one_by_one
+    }
+    for article in Article.objects.all():
+        assert article.state == "done" and article.processed_at and len(article.sentences) == 2
+        assert engine.vectors_from_bytes(article.sentence_vectors, 512).shape == (2, 512)
+    assert articles_match(article_ids=[a.pk for a in articles]) == {}  # all done: nothing to do
+
+
+def test_a_task_takes_waiting_articles_along_and_their_own_tasks_find_them_done(settings):
+    settings.MATCH_BATCH_SIZE = 2
+    _kept, _delayed, articles = _three_articles_and_claims()
+    Article.objects.filter(pk=articles[2].pk).update(body="")  # waits for its page to be fetched
+    assert article_process_task.run(articles[1].pk) == 1
+    states = dict(Article.objects.values_list("pk", "state"))
+    # The task took the oldest waiting article along; the one without a body is not ready.
+    assert states == {articles[0].pk: "done", articles[1].pk: "done", articles[2].pk: "queued"}
+    assert Evidence.objects.count() == 2
+    assert article_process_task.run(articles[0].pk) is None
+
+
+def test_one_failing_article_does_not_fail_the_others_of_its_batch(monkeypatch):
+    from claims import matching
+
+    _kept, _delayed, articles = _three_articles_and_claims()
+    real_prepare = matching.prepare_articles
+
+    def prepare_failing_on_the_bridge(items, **kwargs):
+        if any("bridge" in item.body for item in items):
+            raise RuntimeError("embedder crashed")
+        return real_prepare(items, **kwargs)
+
+    monkeypatch.setattr(matching, "prepare_articles", prepare_failing_on_the_bridge)
+    assert article_process_task.run(articles[0].pk) == 1
+    states = dict(Article.objects.values_list("pk", "state"))
+    assert states == {articles[0].pk: "done", articles[1].pk: "failed", articles[2].pk: "done"}
+    assert "embedder crashed" in Article.objects.get(pk=articles[1].pk).state_reason

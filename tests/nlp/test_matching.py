@@ -163,3 +163,19 @@ def test_vocalised_text_embeds_like_plain_text(embedder):
     # The embedder strips the marks itself, so every caller (claims, articles, stance) is covered.
     vectors = embedder.embed([plain, vocalised])
     assert float(vectors[0] @ vectors[1]) > 0.6
+
+
+def test_articles_prepared_together_equal_articles_prepared_one_by_one(embedder):
+    from factnlp.matching import ArticleInput, prepare_article, prepare_articles
+
+    articles = [
+        ArticleInput(title="Troops leave", body="The last troops left on Wednesday. They flew home.", language="en"),
+        ArticleInput(title="", body="اكتمل انسحاب القوات من كازاخستان. وعاد الجنود إلى روسيا."),
+        ArticleInput(title="Empty", body=""),
+    ]
+    together = prepare_articles(articles, embedder=embedder)
+    for article, prepared in zip(articles, together, strict=True):
+        alone = prepare_article(title=article.title, body=article.body, language=article.language, embedder=embedder)
+        assert (prepared.sentences, prepared.language) == (alone.sentences, alone.language)
+        assert np.allclose(prepared.sentence_vectors, alone.sentence_vectors, atol=1e-5)
+    assert [len(p.sentences) for p in together] == [3, 2, 1] and together[1].language == "ar"

@@ -180,3 +180,26 @@ def test_graph_search_finds_what_the_exact_scan_finds():
         found += len(set(want) & set(got))
         expected += len(want)
     assert found / expected >= 0.95
+
+
+@pytest.mark.parametrize("ann_min_claims", [20_000, 50], ids=["exact-scan", "hnsw"])
+def test_search_many_returns_what_each_search_returns(ann_min_claims):
+    rng = np.random.default_rng(7)
+    texts = {i: f"claim {i} about topic {i % 7} and region {i % 5}" for i in range(1, 201)}
+    vectors = {i: unit(i % DIM, (i + 3) % DIM, noise=rng.normal(0, 0.2, DIM)) for i in texts}
+    index = make_index(texts, vectors, ann_min_claims=ann_min_claims)
+    articles = []
+    for n_sentences in (3, 1, 0, 5):  # an empty article in the middle gets no candidates
+        sentence_vectors = np.stack([unit(int(k), noise=rng.normal(0, 0.3, DIM)) for k in rng.integers(0, DIM, 5)])
+        sentences = [f"topic {k} in region {k % 5}" for k in range(n_sentences)]
+        articles.append((sentence_vectors[:n_sentences].reshape(n_sentences, DIM), sentences))
+    batched = index.search_many(articles, top_k=5, min_score=0.3)
+    singles = [index.search(sentence_vectors=v, sentences=s, top_k=5, min_score=0.3) for v, s in articles]
+    # Products of differently shaped matrices may round differently in the last bits.
+    assert [[(c.claim_id, c.sentence_indexes) for c in found] for found in batched] == [
+        [(c.claim_id, c.sentence_indexes) for c in found] for found in singles
+    ]
+    assert np.allclose(
+        [c.score for found in batched for c in found], [c.score for found in singles for c in found], atol=1e-5
+    )
+    assert batched[2] == [] and all(len(found) == 5 for found in (batched[0], batched[1], batched[3]))

@@ -221,190 +221,163 @@ def inference_sentences(article: PreparedText, order: np.ndarray) -> list[int]:
     return list(dict.fromkeys([int(i) for i in order[:TOP_K]] + list(range(article.title_count))))
 
 
+def pair_features(
+    claim: PreparedText, article: PreparedText, *, inference: Callable[[np.ndarray], np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature row for one claim-article pair, and the article sentence order by similarity.
+
+    ``inference`` maps [u, v, |u-v|, u*v] rows to (entails, contradicts, neutral) probabilities
+    (see :mod:`factnlp.stance_model.nli`); without it those features are missing.
+    """
+    return pair_features_many([claim], article, inference=inference)[0]
+
+
+_NEGATION, _REFUTE, _FUTURE, _BREACH, _FULFIL = (
+    CUE_NAMES.index(name) for name in ("negation", "refute", "future", "breach", "fulfil")
+)
+
+
+def _opposed(claim_sides: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Per claim, antonym pairs where the claim uses one side and the evidence only the other.
+
+    ``claim_sides`` and ``sides`` are (claims, pairs, 2) booleans.
+    """
+    forward = claim_sides[:, :, 0] & ~claim_sides[:, :, 1] & sides[:, :, 1] & ~sides[:, :, 0]
+    backward = claim_sides[:, :, 1] & ~claim_sides[:, :, 0] & sides[:, :, 0] & ~sides[:, :, 1]
+    return (forward | backward).sum(axis=1).astype(np.float32)
+
+
 def pair_features_many(
     claims: list[PreparedText],
     article: PreparedText,
     *,
     inference: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`pair_features` of several claims against one article, with one inference call for all.
+    """Feature rows of several claims against one article, computed as arrays over the claims.
 
-    The pipeline scores about ten candidate claims per article; a model call has a fixed
-    cost that outweighs its per-row cost at this size.
+    The pipeline scores about ten candidate claims per article, so per-article work (token
+    unions, document centroid) is done once and the sentence-level inference is one call.
     """
-    if not claims or len(article.sentences) == 0:
-        return [pair_features(claim, article) for claim in claims]
-    claim_vectors = np.vstack([claim.vectors[0] for claim in claims])
-    similarities = article.vectors @ claim_vectors.T
-    orders = [np.argsort(-similarities[:, column], kind="stable") for column in range(len(claims))]
-    if inference is None:
-        return [
-            pair_features(claim, article, similarities=similarities[:, column], order=orders[column])
-            for column, claim in enumerate(claims)
-        ]
-    reads = [inference_sentences(article, order) for order in orders]
-    rows = np.vstack(
-        [pair_vectors(article.vectors[read], claim.vectors[0]) for read, claim in zip(reads, claims, strict=True)]
-    )
-    bounds = np.cumsum([0] + [len(read) for read in reads])
-    probabilities = inference(rows)
-    return [
-        pair_features(
-            claim,
-            article,
-            similarities=similarities[:, column],
-            order=orders[column],
-            sentence_probabilities=probabilities[bounds[column] : bounds[column + 1]],
-        )
-        for column, claim in enumerate(claims)
-    ]
-
-
-def pair_features(
-    claim: PreparedText,
-    article: PreparedText,
-    *,
-    inference: Callable[[np.ndarray], np.ndarray] | None = None,
-    similarities: np.ndarray | None = None,
-    order: np.ndarray | None = None,
-    sentence_probabilities: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Feature row for one claim-article pair, and the article sentence order by similarity.
-
-    ``inference`` maps [u, v, |u-v|, u*v] rows to (entails, contradicts, neutral) probabilities
-    (see :mod:`factnlp.stance_model.nli`); without it those features are missing.
-    :func:`pair_features_many` passes what it computed for all claims at once instead:
-    ``similarities``, ``order`` and the inference's ``sentence_probabilities`` for
-    :func:`inference_sentences`.
-    """
-    out = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
-    claim_vector = claim.vectors[0]
-    n = len(article.sentences)
-    values: list[float] = []
+    m, n = len(claims), len(article.sentences)
+    out = np.full((m, len(FEATURE_NAMES)), np.nan, dtype=np.float32)
+    if m == 0:
+        return []
     if n == 0:
-        order = np.zeros(0, dtype=np.int64)
-        return out, order
-    sims = article.vectors @ claim_vector if similarities is None else similarities
-    if order is None:
-        order = np.argsort(-sims, kind="stable")
-    top = order[:TOP_K]
-    best = int(order[0])
+        return [(out[row], np.zeros(0, dtype=np.int64)) for row in range(m)]
+    claim_vectors = np.vstack([claim.vectors[0] for claim in claims]).astype(np.float32)
+    sims = claim_vectors @ article.vectors.T  # (claims, sentences)
+    orders = np.argsort(-sims, axis=1, kind="stable")
+    top = orders[:, :TOP_K]
+    best = orders[:, 0]
+    rows = np.arange(m)
+    best_sims = sims[rows, best]
     doc_vector = article.vectors.mean(axis=0)
     doc_norm = float(np.linalg.norm(doc_vector)) or 1.0
-    title_sims = sims[: article.title_count]
-    body_sims = sims[article.title_count : article.title_count + 3]
-    claim_arabic = float(claim.language == "ar")
-    article_arabic = float(article.language == "ar")
-    cross = float(claim.language != article.language and "und" not in (claim.language, article.language))
-    values += [
-        float(sims[best]),
-        float(sims[top].mean()),
-        float(sims.mean()),
-        float(sims.std()),
-        float(title_sims.max()) if len(title_sims) else math.nan,
-        float(body_sims.max()) if len(body_sims) else math.nan,
-        float(doc_vector @ claim_vector) / doc_norm,
+    titles = article.title_count
+    claim_arabic = np.array([claim.language == "ar" for claim in claims], dtype=np.float32)
+    cross = np.array(
+        [claim.language != article.language and "und" not in (claim.language, article.language) for claim in claims]
+    )
+    similarity = [
+        best_sims,
+        np.take_along_axis(sims, top, axis=1).mean(axis=1),
+        sims.mean(axis=1),
+        sims.std(axis=1),
+        sims[:, :titles].max(axis=1) if titles else np.full(m, np.nan),
+        sims[:, titles : titles + 3].max(axis=1) if n > titles else np.full(m, np.nan),
+        (claim_vectors @ doc_vector) / doc_norm,
         best / max(n - 1, 1),
-        float((sims > 0.5).mean()),
-        float((sims > 0.65).mean()),
-        float((sims > 0.65).sum()),
-        _log1p(n),
-        _log1p(article.word_count),
-        _log1p(claim.word_count),
+        (sims > 0.5).mean(axis=1),
+        (sims > 0.65).mean(axis=1),
+        (sims > 0.65).sum(axis=1),
+        np.full(m, _log1p(n)),
+        np.full(m, _log1p(article.word_count)),
+        np.array([_log1p(claim.word_count) for claim in claims]),
         claim_arabic,
-        article_arabic,
-        cross,
+        np.full(m, float(article.language == "ar")),
+        cross.astype(np.float32),
     ]
 
-    claim_tokens = claim.tokens[0]
     all_tokens = frozenset().union(*article.tokens)
-    top_tokens = [article.tokens[i] for i in top]
-    title_tokens = frozenset().union(*article.tokens[: article.title_count]) if article.title_count else None
-    size = max(len(claim_tokens), 1)
-    best_tokens = article.tokens[best]
-    claim_numbers = claim.numbers[0]
-    top_numbers = frozenset().union(*(article.numbers[i] for i in top))
+    title_tokens = frozenset().union(*article.tokens[:titles]) if titles else None
     all_numbers = frozenset().union(*article.numbers)
-    values += [
-        len(claim_tokens & all_tokens) / size,
-        len(claim_tokens & best_tokens) / size,
-        max(len(claim_tokens & tokens) for tokens in top_tokens) / size,
-        len(claim_tokens & title_tokens) / size if title_tokens is not None else math.nan,
-        len(best_tokens - claim_tokens) / max(len(best_tokens), 1),
-        float(len(claim_numbers)),
-        len(claim_numbers & top_numbers) / len(claim_numbers) if claim_numbers else math.nan,
-        len(claim_numbers & all_numbers) / len(claim_numbers) if claim_numbers else math.nan,
-        float(len(article.numbers[best] - claim_numbers)),
-    ]
-
-    near = sims >= sims[best] - 0.1
-    claim_cues = claim.cues[0]
-    top_cues = article.cues[top].sum(axis=0)
-    title_cues = article.cues[: article.title_count].sum(axis=0)
-    near_cues = article.cues[near].sum(axis=0)
-    rate_cues = article.cues.sum(axis=0) / n
-    for column in range(len(CUE_NAMES)):
-        values += [
-            float(claim_cues[column]),
-            float(article.cues[best, column]),
-            float(top_cues[column]),
-            float(title_cues[column]) if article.title_count else math.nan,
-            float(near_cues[column]),
-            float(rate_cues[column]),
-        ]
-
-    negation = CUE_NAMES.index("negation")
-    refute = CUE_NAMES.index("refute")
-    future = CUE_NAMES.index("future")
-    breach = CUE_NAMES.index("breach")
-    fulfil = CUE_NAMES.index("fulfil")
-    claim_sides = claim.antonyms[0]
-    top_sides = article.antonyms[top].any(axis=0)
-    all_sides = article.antonyms.any(axis=0)
-
-    def opposed(sides: np.ndarray) -> float:
-        # the claim uses one side of a pair, the evidence only the other side
-        forward = claim_sides[:, 0] & ~claim_sides[:, 1] & sides[:, 1] & ~sides[:, 0]
-        backward = claim_sides[:, 1] & ~claim_sides[:, 0] & sides[:, 0] & ~sides[:, 1]
-        return float((forward | backward).sum())
-
-    is_future = float(claim_cues[future] > 0)
-    values += [
-        float((claim_cues[negation] + article.cues[best, negation]) % 2),
-        float((claim_cues[refute] > 0) != (top_cues[refute] > 0)),
-        opposed(top_sides),
-        opposed(all_sides),
-        is_future * float(top_cues[breach]),
-        is_future * float(top_cues[fulfil]),
-    ]
-    if sentence_probabilities is None and inference is not None:
-        sentence_probabilities = inference(
-            pair_vectors(article.vectors[inference_sentences(article, order)], claim_vector)
+    lexical = []
+    for row, claim in enumerate(claims):
+        claim_tokens, claim_numbers = claim.tokens[0], claim.numbers[0]
+        size = max(len(claim_tokens), 1)
+        best_tokens = article.tokens[best[row]]
+        top_numbers = frozenset().union(*(article.numbers[i] for i in top[row]))
+        lexical.append(
+            (
+                len(claim_tokens & all_tokens) / size,
+                len(claim_tokens & best_tokens) / size,
+                max(len(claim_tokens & article.tokens[i]) for i in top[row]) / size,
+                len(claim_tokens & title_tokens) / size if title_tokens is not None else math.nan,
+                len(best_tokens - claim_tokens) / max(len(best_tokens), 1),
+                float(len(claim_numbers)),
+                len(claim_numbers & top_numbers) / len(claim_numbers) if claim_numbers else math.nan,
+                len(claim_numbers & all_numbers) / len(claim_numbers) if claim_numbers else math.nan,
+                float(len(article.numbers[best[row]] - claim_numbers)),
+            )
         )
-    if sentence_probabilities is not None:
-        read = inference_sentences(article, order)
-        probabilities = sentence_probabilities
-        by_sentence = dict(zip(read, probabilities, strict=True))
-        top_probabilities = np.array([by_sentence[int(i)] for i in top])
-        title_probabilities = [by_sentence[i] for i in range(article.title_count)]
-        values += [
-            float(by_sentence[best][0]),
-            float(by_sentence[best][1]),
-            float(top_probabilities[:, 0].max()),
-            float(top_probabilities[:, 1].max()),
-            float(max(p[0] for p in title_probabilities)) if title_probabilities else math.nan,
-            float(max(p[1] for p in title_probabilities)) if title_probabilities else math.nan,
-        ]
-    else:
-        values += [math.nan] * 6
-    dense_start = len(values)
-    out[:dense_start] = values
-    out[dense_start : dense_start + EMBEDDING_DIM] = article.vectors[best] * claim_vector
-    top_mean = article.vectors[top].mean(axis=0)
-    out[dense_start + EMBEDDING_DIM :] = top_mean * claim_vector
-    if cross:
-        out[[FEATURE_INDEX[name] for name in LEXICAL_FEATURES]] = np.nan
-    return out, order
+
+    cues = article.cues
+    claim_cues = np.vstack([claim.cues[0] for claim in claims])
+    best_cues = cues[best]
+    top_cues = cues[top].sum(axis=1)
+    title_cues = np.broadcast_to(cues[:titles].sum(axis=0) if titles else np.nan, claim_cues.shape)
+    near = sims >= (best_sims - 0.1)[:, None]
+    near_cues = near.astype(np.float32) @ cues
+    rate_cues = np.broadcast_to(cues.sum(axis=0) / n, claim_cues.shape)
+    # Per cue group: claim, best, top 3, title, near, rate (the order of FEATURE_NAMES).
+    cue_block = np.stack([claim_cues, best_cues, top_cues, title_cues, near_cues, rate_cues], axis=2).reshape(m, -1)
+
+    claim_sides = np.stack([claim.antonyms[0] for claim in claims])
+    is_future = (claim_cues[:, _FUTURE] > 0).astype(np.float32)
+    polarity = [
+        (claim_cues[:, _NEGATION] + best_cues[:, _NEGATION]) % 2,
+        ((claim_cues[:, _REFUTE] > 0) != (top_cues[:, _REFUTE] > 0)).astype(np.float32),
+        _opposed(claim_sides, article.antonyms[top].any(axis=1)),
+        _opposed(claim_sides, np.broadcast_to(article.antonyms.any(axis=0), claim_sides.shape)),
+        is_future * top_cues[:, _BREACH],
+        is_future * top_cues[:, _FULFIL],
+    ]
+
+    column = 0
+    for block in (np.column_stack(similarity), np.asarray(lexical, dtype=np.float64), cue_block):
+        out[:, column : column + block.shape[1]] = block
+        column += block.shape[1]
+    out[:, column : column + len(polarity)] = np.column_stack(polarity)
+    column += len(polarity)
+    if inference is not None:
+        out[:, column : column + 6] = _inference_features(claim_vectors, article, orders, inference)
+    column += 6
+    out[:, column : column + EMBEDDING_DIM] = article.vectors[best] * claim_vectors
+    out[:, column + EMBEDDING_DIM :] = article.vectors[top].mean(axis=1) * claim_vectors
+    out[np.ix_(cross, [FEATURE_INDEX[name] for name in LEXICAL_FEATURES])] = np.nan
+    return [(out[row], orders[row]) for row in range(m)]
+
+
+def _inference_features(claim_vectors, article: PreparedText, orders: np.ndarray, inference) -> np.ndarray:
+    """Entails/contradicts for the best sentence, the top 3 (max) and the title (max), per claim."""
+    reads = [inference_sentences(article, order) for order in orders]
+    probabilities = inference(
+        np.vstack(
+            [pair_vectors(article.vectors[read], vector) for read, vector in zip(reads, claim_vectors, strict=True)]
+        )
+    )
+    features = np.full((len(reads), 6), np.nan)
+    start = 0
+    for row, read in enumerate(reads):
+        by_sentence = dict(zip(read, probabilities[start : start + len(read)], strict=True))
+        start += len(read)
+        best = by_sentence[int(orders[row][0])]
+        top = np.array([by_sentence[int(i)] for i in orders[row][:TOP_K]])
+        features[row, :4] = best[0], best[1], top[:, 0].max(), top[:, 1].max()
+        if article.title_count:
+            title = np.array([by_sentence[i] for i in range(article.title_count)])
+            features[row, 4:] = title[:, 0].max(), title[:, 1].max()
+    return features
 
 
 FEATURE_INDEX: dict[str, int] = {name: index for index, name in enumerate(FEATURE_NAMES)}

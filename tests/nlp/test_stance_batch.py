@@ -43,20 +43,39 @@ def test_batch_matches_single_calls_and_uses_given_vectors(model, monkeypatch):
     assert batch[0].stance == "contradicts"
 
 
-def test_batched_features_equal_pair_by_pair_features(model):
-    from factnlp.stance_model.features import pair_features, pair_features_many
+ARTICLES = [
+    ARTICLE,
+    ArticleText(
+        title="انسحاب قوات حفظ السلام من كازاخستان",
+        body="أعلنت المنظمة أن آخر الجنود غادروا كازاخستان يوم الأربعاء 19 يناير.\n\n"
+        "ولم يتم تأجيل الانسحاب كما تردد، بل اكتمل قبل موعده.",
+        language="ar",
+    ),
+    ArticleText(title="", body="Rates rose 2.5% in March. The bank denied it would cut them.", language="en"),
+    ArticleText(title="One line", body="", language="en"),
+]
 
-    article, _ = model.prepare_article(ARTICLE)
-    claims = [model.prepare_claim(text, language=language) for text, language in CLAIMS]
+
+@pytest.mark.parametrize("article", ARTICLES, ids=["en-breach", "ar-fulfil", "no-title", "title-only"])
+def test_vectorised_features_reproduce_the_pair_by_pair_oracle(model, article):
+    from factnlp.stance_model.features import pair_features_many
+    from tests.nlp.reference_features import reference_pair_features
+
+    prepared, _ = model.prepare_article(article)
+    claims = [model.prepare_claim(text, language=language) for text, language in CLAIMS] + [
+        model.prepare_claim("Interest rates will not rise above 2.5% in March.", language="en")
+    ]
     inference_calls = []
 
     def inference(rows):
         inference_calls.append(len(rows))
         return model.classifier.infer_sentences(rows)
 
-    batched = pair_features_many(claims, article, inference=inference)
+    batched = pair_features_many(claims, prepared, inference=inference)
     assert len(inference_calls) == 1  # one model call for every claim's sentences
     for claim, (row, order) in zip(claims, batched, strict=True):
-        single_row, single_order = pair_features(claim, article, inference=model.classifier.infer_sentences)
-        assert np.array_equal(order, single_order)
-        assert np.allclose(row, single_row, equal_nan=True, atol=1e-6)
+        expected_row, expected_order = reference_pair_features(
+            claim, prepared, inference=model.classifier.infer_sentences
+        )
+        assert np.array_equal(order, expected_order)
+        assert np.allclose(row, expected_row, equal_nan=True, atol=1e-5)

@@ -29,7 +29,7 @@ from factnlp.stance_model.metrics import fnc_score, macro_f1, per_class_f1
 from factnlp.stance_model.model import DEFAULT_ARTIFACT, softmax
 from factnlp.stance_model.nli import NLI_CLASSES, NLI_PARAMS, train_nli
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 SEED = 13
 DEV_SHARE_FNC = 0.15
 SOURCE_WEIGHT = {"fnc1": 1.0, "baly": 4.0, "ans": 1.5, "promises": 25.0}

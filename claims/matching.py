@@ -52,7 +52,8 @@ def _claim_texts(claim_ids) -> dict[int, ClaimText]:
 
 
 def _record_matches(*, article_id: int, matches, model_version: str) -> int:
-    return _record_findings(_findings(article_id, matches), model_version=model_version)
+    rows = evidence_record_many(findings=_findings(article_id, matches), model_version=model_version)
+    return sum(created for _evidence, created in rows)
 
 
 def _findings(article_id: int, matches) -> list[Finding]:
@@ -68,10 +69,6 @@ def _findings(article_id: int, matches) -> list[Finding]:
         )
         for match in matches
     ]
-
-
-def _record_findings(findings: list[Finding], *, model_version: str) -> int:
-    return sum(created for _evidence, created in evidence_record_many(findings=findings, model_version=model_version))
 
 
 def _match_options() -> dict:

@@ -109,12 +109,11 @@ def article_enqueue(*, article_id: int, fetch: bool) -> None:
     (article_fetch_task if fetch else article_process_task).delay(article_id)
 
 
-def article_set_state(*, article_id: int, state: str, reason: str = "", unless: str | None = None, **fields) -> int:
-    """Move an article to ``state``; returns 1 when the row still exists (and was not in state ``unless``)."""
-    articles = Article.objects.filter(pk=article_id)
-    if unless is not None:
-        articles = articles.exclude(state=unless)
-    return articles.update(state=state, state_reason=reason[:5000], state_changed_at=timezone.now(), **fields)
+def article_set_state(*, article_id: int, state: str, reason: str = "", **fields) -> int:
+    """Move an article to ``state``; returns 1 when the row still exists."""
+    return Article.objects.filter(pk=article_id).update(
+        state=state, state_reason=reason[:5000], state_changed_at=timezone.now(), **fields
+    )
 
 
 def feed_register(*, url: str, created_by=None, **values) -> Feed:

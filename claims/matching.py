@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from factnlp.matching import ArticleInput, ClaimText, PreparedArticle, match_article, prepare_articles
+from factnlp.matching import ClaimText, PreparedArticle, match_article, prepare_articles
 from factnlp.retrieval import ClaimIndex
+from factnlp.stance import ArticleText
 from sources.choices import ArticleState
 from sources.models import Article
 
@@ -101,7 +102,7 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
     model = engine.embedder()
     prepared = prepare_articles(
         [
-            ArticleInput(
+            ArticleText(
                 title=article.title,
                 body=article.body,
                 language=article.language or None,

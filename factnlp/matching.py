@@ -60,16 +60,6 @@ class Match:
     high_confidence: bool  # strong enough to flag; otherwise a suggestion for an editor
 
 
-@dataclass(frozen=True)
-class ArticleInput:
-    """An article as stored: what :func:`prepare_articles` needs."""
-
-    title: str
-    body: str
-    language: str | None = None
-    published_on: date | None = None
-
-
 def prepare_article(
     *,
     title: str,
@@ -79,12 +69,15 @@ def prepare_article(
     published_on: date | None = None,
 ) -> PreparedArticle:
     """Split title + body into sentences and embed them all in one batch."""
-    article = ArticleInput(title=title, body=body, language=language, published_on=published_on)
+    article = ArticleText(title=title, body=body, language=language, published_on=published_on)
     return prepare_articles([article], embedder=embedder)[0]
 
 
-def prepare_articles(articles: Sequence[ArticleInput], *, embedder: Embedder) -> list[PreparedArticle]:
-    """Split several articles into sentences (title first) and embed all their sentences in one call."""
+def prepare_articles(articles: Sequence[ArticleText], *, embedder: Embedder) -> list[PreparedArticle]:
+    """Split several articles into sentences (title first) and embed all their sentences in one call.
+
+    Only title, body, language and published_on are read; sentences given on the input are ignored.
+    """
     split = []
     for article in articles:
         title = (article.title or "").strip()

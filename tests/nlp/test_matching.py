@@ -166,12 +166,12 @@ def test_vocalised_text_embeds_like_plain_text(embedder):
 
 
 def test_articles_prepared_together_equal_articles_prepared_one_by_one(embedder):
-    from factnlp.matching import ArticleInput, prepare_article, prepare_articles
+    from factnlp.matching import prepare_article, prepare_articles
 
     articles = [
-        ArticleInput(title="Troops leave", body="The last troops left on Wednesday. They flew home.", language="en"),
-        ArticleInput(title="", body="اكتمل انسحاب القوات من كازاخستان. وعاد الجنود إلى روسيا."),
-        ArticleInput(title="Empty", body=""),
+        ArticleText(title="Troops leave", body="The last troops left on Wednesday. They flew home.", language="en"),
+        ArticleText(title="", body="اكتمل انسحاب القوات من كازاخستان. وعاد الجنود إلى روسيا."),
+        ArticleText(title="Empty", body=""),
     ]
     together = prepare_articles(articles, embedder=embedder)
     for article, prepared in zip(articles, together, strict=True):

@@ -27,7 +27,8 @@ from claims.matching import articles_match
 from claims.models import Claim, Claimant, ClaimEmbedding
 from claims.services import text_hash
 from factnlp.evaluation import default_data_dir
-from factnlp.matching import ArticleInput, prepare_articles
+from factnlp.matching import prepare_articles
+from factnlp.stance import ArticleText
 from factnlp.text import normalize_for_search
 from sources.benchmark import article_texts, claim_texts
 from sources.choices import ArticleOrigin
@@ -137,7 +138,7 @@ class Command(BaseCommand):
         # embeds, in the same calls (one per batch of articles).
         null = _NullEmbedder(model)
         prepared = [
-            prepare_articles([ArticleInput(title=t, body=b, language="en") for t, b in chunk], embedder=null)
+            prepare_articles([ArticleText(title=t, body=b, language="en") for t, b in chunk], embedder=null)
             for chunk in batches
         ]
         calls = [[s for p in chunk for s in p.sentences] for chunk in prepared]

@@ -13,13 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factnlp.stance_model.lexicon import (
-    ANTONYMS,
-    CUE_NAMES,
-    compiled_antonyms,
-    compiled_cues,
-    scripts_of,
-)
+from factnlp.stance_model.lexicon import ANTONYMS, CUE_NAMES, cue_reader
 from factnlp.text import detect_language, normalize_for_search, split_sentences
 
 MAX_SENTENCES = 40  # long web pages: Baly's rationale lines are within the first 10 paragraphs in 90% of pairs
@@ -92,8 +86,7 @@ def analyse_sentences(
     sentences: list[str],
 ) -> tuple[list[frozenset[str]], list[frozenset[str]], np.ndarray, np.ndarray]:
     """Tokens, numbers, cue counts and antonym sides of each sentence."""
-    cue_patterns = compiled_cues()
-    antonym_patterns = compiled_antonyms()
+    reader = cue_reader()
     tokens, numbers = [], []
     cues = np.zeros((len(sentences), len(CUE_NAMES)), dtype=np.float32)
     antonyms = np.zeros((len(sentences), len(ANTONYMS), 2), dtype=bool)
@@ -101,12 +94,7 @@ def analyse_sentences(
         normalised = _fold_digits(normalize_for_search(sentence))
         tokens.append(frozenset(content_tokens(normalised)))
         numbers.append(frozenset(_NUMBER.findall(normalised)))
-        for script in scripts_of(normalised):
-            for column, name in enumerate(CUE_NAMES):
-                cues[row, column] += len(cue_patterns[name][script].findall(normalised))
-            for pair, left, right in antonym_patterns[script]:
-                antonyms[row, pair, 0] = left.search(normalised) is not None
-                antonyms[row, pair, 1] = right.search(normalised) is not None
+        reader.read(normalised, cues[row], antonyms[row])
     return tokens, numbers, cues, antonyms
 
 

@@ -203,3 +203,16 @@ def test_search_many_returns_what_each_search_returns(ann_min_claims):
         [c.score for found in batched for c in found], [c.score for found in singles for c in found], atol=1e-5
     )
     assert batched[2] == [] and all(len(found) == 5 for found in (batched[0], batched[1], batched[3]))
+
+
+@pytest.mark.parametrize("sentences", [1, 2, 17])
+def test_best_and_second_best_cosine_per_claim(sentences):
+    similarities = np.random.default_rng(sentences).uniform(-1, 1, size=(sentences, 50)).astype(np.float32)
+    given = similarities.copy()
+
+    best, second = ClaimIndex._top_two(similarities)
+
+    ordered = np.sort(given, axis=0)
+    assert np.array_equal(best, ordered[-1])
+    assert np.array_equal(second, ordered[-2] if sentences > 1 else np.zeros(50, dtype=np.float32))
+    assert np.array_equal(similarities, given)

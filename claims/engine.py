@@ -14,6 +14,7 @@ from django.utils import timezone
 from factnlp.embeddings import Embedder, shared_embedder
 from factnlp.retrieval import ClaimIndex
 from factnlp.stance import StanceModel, load_stance_model
+from factnlp.text import detect_language
 
 from .models import ClaimEmbedding
 
@@ -35,6 +36,19 @@ def _stance_model(spec: str) -> StanceModel:
 
 def stance_model() -> StanceModel:
     return _stance_model(settings.NLP_STANCE_MODEL)
+
+
+def warm_up() -> None:
+    """Load the models a worker needs before its first task, not during it.
+
+    Loading the embedder, the stance model and the language identifier takes a few
+    seconds; without this the first article a worker takes waits for all of it.
+    The claim index is left to the first task: it reads the database, and at
+    100,000 claims takes longer than a worker should spend starting.
+    """
+    embedder().embed(["Warm-up sentence."])
+    stance_model()
+    detect_language("The language identifier loads its model on first use.")
 
 
 def vector_to_bytes(vector: np.ndarray) -> bytes:

@@ -1,8 +1,10 @@
 """The Celery application, configured from Django settings (CELERY_* names)."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
 
@@ -11,3 +13,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up_worker_process(**kwargs) -> None:
+    """Each pool process (and a solo worker) loads its models before taking tasks."""
+    from claims import engine
+
+    try:
+        engine.warm_up()
+    except Exception:
+        # A model that cannot load fails the tasks that need it, each with its
+        # reason; failing here would only make the pool restart the process in a loop.
+        logger.exception("Worker warm-up failed; models will load on first use")

@@ -29,7 +29,7 @@ from claims.services import text_hash
 from factnlp.evaluation import default_data_dir
 from factnlp.matching import prepare_articles
 from factnlp.stance import ArticleText
-from factnlp.text import normalize_for_search
+from factnlp.text import detect_language, normalize_for_search
 from sources.benchmark import article_texts, claim_texts
 from sources.choices import ArticleOrigin
 from sources.models import Article
@@ -109,8 +109,14 @@ class Command(BaseCommand):
         claimant, _ = Claimant.objects.get_or_create(name=SEED_CLAIMANT, defaults={"name_normalized": SEED_CLAIMANT})
         for start in range(0, len(texts), 2000):
             batch = texts[start : start + 2000]
+            # Stored as claims.services stores a claim: language detected when not given.
             rows = Claim.objects.bulk_create(
-                [Claim(text=t, text_normalized=normalize_for_search(t), language="", claimant=claimant) for t in batch]
+                [
+                    Claim(
+                        text=t, text_normalized=normalize_for_search(t), language=detect_language(t), claimant=claimant
+                    )
+                    for t in batch
+                ]
             )
             vectors = model.embed(batch)
             ClaimEmbedding.objects.bulk_create(
@@ -128,6 +134,7 @@ class Command(BaseCommand):
         self._say(f"Seeded {len(texts)} claims in {time.perf_counter() - started:.1f} s")
 
     def _measure(self, article_list, model, stance, *, batch: int) -> dict:
+        engine.warm_up()  # as a worker process does when it starts
         started = time.perf_counter()
         engine.claim_index_cache.reset()
         index = engine.claim_index_cache.get(force=True)

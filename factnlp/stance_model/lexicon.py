@@ -210,8 +210,8 @@ class CueReader:
     """Cue counts and antonym sides of search-normalised text, a word at a time.
 
     Gives exactly what the patterns of :func:`compiled_cues` and :func:`compiled_antonyms`
-    give (the regexes stay the definition), about five times faster: almost every entry
-    matches one whole word, so each distinct word is tested once against all of them and
+    give (the regexes stay the definition), two to five times faster as its memory of words
+    warms up: almost every entry matches one whole word, so each distinct word is tested once against all of them and
     remembered. Multi-word entries are searched for in the text; where one occurs, that
     group is counted with its full pattern, because a phrase and a word inside it
     (``اجل غير مسمي`` and ``اجل``) count once there, as the alternation takes one of them.
@@ -228,17 +228,13 @@ class CueReader:
             for language, entries in CUE_GROUPS[name].items():
                 slot = ("cue", column, language)
                 bodies = [(entry, _entry_body(entry, language)) for entry in entries]
-                self._add(slot, bodies, phrase_pattern=lambda e, language=language: _entry_pattern(e, language))
+                self._add(slot, bodies, phrase_pattern=_entry_pattern)
                 self._full[slot] = full[name][language]
         for pair, (left, right) in enumerate(ANTONYMS):
             language = "ar" if re.search("[\u0600-\u06ff]", left) else "en"
             for side, alternatives in enumerate((left, right)):
                 bodies = [(entry, f"(?:{entry})") for entry in _top_level_alternatives(alternatives)]
-                self._add(
-                    ("antonym", pair * 2 + side, language),
-                    bodies,
-                    phrase_pattern=lambda e, language=language: _antonym_pattern(e, language),
-                )
+                self._add(("antonym", pair * 2 + side, language), bodies, phrase_pattern=_antonym_pattern)
         # Most words match no entry: one test per script against all of them settles those.
         self._any_single = {
             language: re.compile(f"{_WORD_START[language]}(?:{'|'.join(bodies)})")
@@ -256,7 +252,8 @@ class CueReader:
             self._single[language].append((slot, pattern))
             self._single_bodies[language] += single
         if phrases:
-            self._phrases[language].append((slot, re.compile("|".join(phrase_pattern(entry) for entry in phrases))))
+            joined = "|".join(phrase_pattern(entry, language) for entry in phrases)
+            self._phrases[language].append((slot, re.compile(joined)))
 
     def _word_slots(self, word: str) -> tuple[tuple[str, int, str], ...]:
         slots = self._words.get(word)
@@ -274,8 +271,8 @@ class CueReader:
         return slots
 
     def read(self, normalised: str, cues: np.ndarray, antonyms: np.ndarray) -> None:
-        """Add the text's cue counts to ``cues`` (one row) and mark its antonym sides in ``antonyms``."""
-        flat_antonyms = antonyms.reshape(-1)
+        """Add the text's cue counts to ``cues`` (one row) and mark its antonym sides in ``antonyms``
+        (pairs x 2)."""
         counted_whole: set[tuple[str, int, str]] = set()
         for script in scripts_of(normalised):
             for slot, pattern in self._phrases[script]:
@@ -286,12 +283,12 @@ class CueReader:
                     counted_whole.add(slot)
                     cues[index] += len(self._full[slot].findall(normalised))
                 else:
-                    flat_antonyms[index] = True
+                    antonyms[index // 2, index % 2] = True
         for word in _WORD.findall(normalised):
             for slot in self._word_slots(word):
                 kind, index, _ = slot
                 if kind == "antonym":
-                    flat_antonyms[index] = True
+                    antonyms[index // 2, index % 2] = True
                 elif slot not in counted_whole:
                     cues[index] += 1
 

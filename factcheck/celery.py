@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 
 from celery import Celery
 from celery.signals import worker_process_init
@@ -22,8 +23,10 @@ def warm_up_worker_process(**kwargs) -> None:
     """Each pool process (and a solo worker) loads its models before taking tasks."""
     from claims import engine
 
+    started = time.monotonic()
     try:
         engine.warm_up()
+        logger.info("Models loaded in %.1f s", time.monotonic() - started)
     except Exception:
         # A model that cannot load fails the tasks that need it, each with its
         # reason; failing here would only make the pool restart the process in a loop.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -59,6 +60,15 @@ def vectors_from_bytes(data: bytes | memoryview, dim: int) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=np.float16).reshape(-1, dim).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class IndexHorizon:
+    """What an index snapshot vouches for: every claim vector updated before ``since``, and of
+    those updated since, exactly the ones in ``indexed`` (claim id -> ``updated_at``)."""
+
+    since: datetime
+    indexed: dict[int, datetime]
+
+
 class ClaimIndexCache:
     """One ClaimIndex per worker process, refreshed from ClaimEmbedding rows.
 
@@ -75,12 +85,17 @@ class ClaimIndexCache:
         self._watermark = None
         self._last_refresh = 0.0
         self._min_refresh_seconds = min_refresh_seconds
+        self._recent: dict[int, object] = {}  # claim id -> updated_at, for rows updated since the slack
 
     def reset(self) -> None:
         with self._lock:
             self._index = None
 
     def get(self, *, force: bool = False) -> ClaimIndex:
+        return self.snapshot(force=force)[0]
+
+    def snapshot(self, *, force: bool = False) -> tuple[ClaimIndex, IndexHorizon]:
+        """The index and its horizon, so a caller can later ask which claims it could not have seen."""
         with self._lock:
             model = embedder()
             if self._index is None or self._model_name != model.name:
@@ -89,7 +104,7 @@ class ClaimIndexCache:
                 force = True
             if force or time.monotonic() - self._last_refresh >= self._min_refresh_seconds:
                 self._refresh(model)
-            return self._index
+            return self._index, IndexHorizon(since=self._watermark - _WATERMARK_SLACK, indexed=dict(self._recent))
 
     def _refresh(self, model: Embedder) -> None:
         rows = ClaimEmbedding.objects.filter(model_name=model.name)
@@ -97,11 +112,8 @@ class ClaimIndexCache:
         recent = rows if self._watermark is None else rows.filter(updated_at__gte=self._watermark - _WATERMARK_SLACK)
         # Only rows not yet indexed in this version: the slack window re-reads
         # timestamps, not vectors, of claims the index already holds.
-        stale = [
-            claim_id
-            for claim_id, updated_at in recent.values_list("claim_id", "updated_at").iterator(chunk_size=10000)
-            if self._indexed_at.get(claim_id) != updated_at
-        ]
+        recent_rows = list(recent.values_list("claim_id", "updated_at").iterator(chunk_size=10000))
+        stale = [claim_id for claim_id, updated_at in recent_rows if self._indexed_at.get(claim_id) != updated_at]
         for start in range(0, len(stale), 5000):
             batch = rows.filter(claim_id__in=stale[start : start + 5000]).values_list(
                 "claim_id", "vector", "claim__text", "updated_at"
@@ -120,6 +132,9 @@ class ClaimIndexCache:
                 self._index.remove(claim_id)
                 self._indexed_at.pop(claim_id, None)
         self._watermark = started
+        self._recent = {
+            claim_id: updated_at for claim_id, updated_at in recent_rows if updated_at >= started - _WATERMARK_SLACK
+        }
         self._last_refresh = time.monotonic()
 
     def _upsert(self, ids, vectors, texts, dim: int) -> None:

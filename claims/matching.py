@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -112,7 +113,39 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
         ],
         embedder=model,
     )
-    index = engine.claim_index_cache.get()
+    index, horizon = engine.claim_index_cache.snapshot()
+    stance = engine.stance_model()
+    findings = _find(articles=articles, prepared=prepared, index=index)
+    for article, prepared_article in zip(articles, prepared, strict=True):
+        article.language = article.language or prepared_article.language
+        article.sentences = list(prepared_article.sentences)
+        article.sentence_vectors = engine.vector_to_bytes(prepared_article.sentence_vectors)
+    now = timezone.now()
+    with transaction.atomic():
+        rows = evidence_record_many(findings=findings, model_version=stance.version)
+        # What differs per article goes through bulk_update (one statement, but its
+        # CASE expressions cost Python time per field), the rest in one plain update.
+        Article.objects.bulk_update(articles, ["language", "sentences", "sentence_vectors"])
+        Article.objects.filter(pk__in=[article.pk for article in articles]).update(
+            state=ArticleState.DONE, state_reason="", state_changed_at=now, processed_at=now, embedding_model=model.name
+        )
+    # A claim whose vector landed after the index snapshot, and whose backfill looked for
+    # done articles before these were done, would be missed by both paths. Now that the
+    # articles are done, any such claim is visible here: check the batch against it.
+    late = _claims_unseen_by(horizon, model_name=model.name)
+    if late is not None:
+        with transaction.atomic():
+            rows += evidence_record_many(
+                findings=_find(articles=articles, prepared=prepared, index=late), model_version=stance.version
+            )
+    created = dict.fromkeys((article.pk for article in articles), 0)
+    for evidence, is_new in rows:
+        created[evidence.article_id] += is_new
+    return created
+
+
+def _find(*, articles: list[Article], prepared: list[PreparedArticle], index: ClaimIndex) -> list[Finding]:
+    """What the stance model says about the index's candidate claims for each article."""
     candidates = index.search_many(
         [(p.sentence_vectors, p.sentences) for p in prepared],
         top_k=settings.MATCH_TOP_K,
@@ -131,23 +164,30 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
             **_match_options(),
         )
         findings += _findings(article.pk, matches)
-    for article, prepared_article in zip(articles, prepared, strict=True):
-        article.language = article.language or prepared_article.language
-        article.sentences = list(prepared_article.sentences)
-        article.sentence_vectors = engine.vector_to_bytes(prepared_article.sentence_vectors)
-    now = timezone.now()
-    with transaction.atomic():
-        rows = evidence_record_many(findings=findings, model_version=stance.version)
-        # What differs per article goes through bulk_update (one statement, but its
-        # CASE expressions cost Python time per field), the rest in one plain update.
-        Article.objects.bulk_update(articles, ["language", "sentences", "sentence_vectors"])
-        Article.objects.filter(pk__in=[article.pk for article in articles]).update(
-            state=ArticleState.DONE, state_reason="", state_changed_at=now, processed_at=now, embedding_model=model.name
-        )
-    created = dict.fromkeys((article.pk for article in articles), 0)
-    for evidence, is_new in rows:
-        created[evidence.article_id] += is_new
-    return created
+    return findings
+
+
+def _claims_unseen_by(horizon: engine.IndexHorizon, *, model_name: str) -> ClaimIndex | None:
+    """A small index of the claim vectors written since the snapshot's horizon that it did not hold."""
+    recent = ClaimEmbedding.objects.filter(model_name=model_name, updated_at__gte=horizon.since)
+    unseen = [
+        claim_id
+        for claim_id, updated_at in recent.values_list("claim_id", "updated_at")
+        if horizon.indexed.get(claim_id) != updated_at
+    ]
+    if not unseen:
+        return None
+    dim = engine.embedder().dim
+    rows = list(recent.filter(claim_id__in=unseen).values_list("claim_id", "vector", "claim__text"))
+    if not rows:  # deleted in the meantime
+        return None
+    index = ClaimIndex(dim)
+    index.upsert_many(
+        ids=[claim_id for claim_id, _, _ in rows],
+        vectors=np.vstack([engine.vectors_from_bytes(vector, dim) for _, vector, _ in rows]),
+        texts=[text for _, _, text in rows],
+    )
+    return index
 
 
 def _claim_articles(article_ids: Sequence[int]) -> list[Article]:

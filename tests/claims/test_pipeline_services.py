@@ -192,3 +192,47 @@ def test_one_failing_article_does_not_fail_the_others_of_its_batch(monkeypatch):
     states = dict(Article.objects.values_list("pk", "state"))
     assert states == {articles[0].pk: "done", articles[1].pk: "failed", articles[2].pk: "done"}
     assert "embedder crashed" in Article.objects.get(pk=articles[1].pk).state_reason
+
+
+def test_a_claim_logged_while_an_article_is_being_matched_is_not_missed(monkeypatch):
+    """The race between the two paths: the article's search used an index from before the
+    claim, and the claim's backfill ran while the article was not done yet."""
+    from claims import matching
+
+    article = _article()
+    engine.claim_index_cache.get(force=True)  # the worker's index, from before the claim
+    late = {}
+    record = matching.evidence_record_many
+
+    def claim_logged_meanwhile(**kwargs):
+        if not late:
+            claim = ClaimFactory(text=CLAIM)
+            claim_embed(claim_id=claim.pk)
+            run = claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
+            assert run.articles_total == 0  # the article is still being processed
+            late["claim"] = claim
+        return record(**kwargs)
+
+    monkeypatch.setattr(matching, "evidence_record_many", claim_logged_meanwhile)
+
+    assert articles_match(article_ids=[article.pk]) == {article.pk: 1}
+    evidence = Evidence.objects.get()
+    assert (evidence.claim_id, evidence.article_id, evidence.stance) == (late["claim"].pk, article.pk, "confirms")
+
+
+def test_claims_the_index_already_held_are_not_checked_twice(monkeypatch):
+    from claims import matching
+
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    engine.claim_index_cache.get(force=True)
+    searched = []
+    original = matching._find
+
+    def counting(**kwargs):
+        searched.append(len(kwargs["index"]))
+        return original(**kwargs)
+
+    monkeypatch.setattr(matching, "_find", counting)
+    assert articles_match(article_ids=[_article().pk]) == {Article.objects.get().pk: 1}
+    assert searched == [1]  # the main pass only: no late claims

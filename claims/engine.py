@@ -85,7 +85,7 @@ class ClaimIndexCache:
         self._watermark = None
         self._last_refresh = 0.0
         self._min_refresh_seconds = min_refresh_seconds
-        self._recent: dict[int, object] = {}  # claim id -> updated_at, for rows updated since the slack
+        self._recent: dict[int, datetime] = {}  # claim id -> updated_at indexed, for rows updated within the slack
 
     def reset(self) -> None:
         with self._lock:
@@ -132,8 +132,11 @@ class ClaimIndexCache:
                 self._index.remove(claim_id)
                 self._indexed_at.pop(claim_id, None)
         self._watermark = started
+        # The versions the index now holds (a vector re-read above may be newer than its timestamp here).
         self._recent = {
-            claim_id: updated_at for claim_id, updated_at in recent_rows if updated_at >= started - _WATERMARK_SLACK
+            claim_id: self._indexed_at[claim_id]
+            for claim_id, updated_at in recent_rows
+            if updated_at >= started - _WATERMARK_SLACK and claim_id in self._indexed_at
         }
         self._last_refresh = time.monotonic()
 

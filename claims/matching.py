@@ -177,10 +177,14 @@ def _claims_unseen_by(horizon: engine.IndexHorizon, *, model_name: str) -> Claim
     ]
     if not unseen:
         return None
-    dim = engine.embedder().dim
     rows = list(recent.filter(claim_id__in=unseen).values_list("claim_id", "vector", "claim__text"))
-    if not rows:  # deleted in the meantime
-        return None
+    return _small_index(rows) if rows else None  # none when deleted in the meantime
+
+
+def _small_index(rows: list[tuple[int, bytes, str]]) -> ClaimIndex:
+    """An index of a few claims, given as (id, stored vector, text), that scores articles exactly
+    as the worker's index does."""
+    dim = engine.embedder().dim
     index = ClaimIndex(dim)
     index.upsert_many(
         ids=[claim_id for claim_id, _, _ in rows],
@@ -257,11 +261,7 @@ def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
     run.state, run.articles_total, run.articles_done, run.evidence_found = BackfillState.RUNNING, articles.count(), 0, 0
     run.save(update_fields=["state", "articles_total", "articles_done", "evidence_found"])
 
-    # A one-claim index scores articles exactly as the live pipeline would.
-    index = ClaimIndex(model.dim)
-    index.upsert_many(
-        ids=[claim.pk], vectors=engine.vectors_from_bytes(embedding.vector, model.dim), texts=[claim.text]
-    )
+    index = _small_index([(claim.pk, embedding.vector, claim.text)])
     claims = _claim_texts([claim.pk])
     stance = engine.stance_model()
     options = _match_options()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from factnlp.embeddings import Embedder, shared_embedder
@@ -18,6 +20,8 @@ from factnlp.stance import StanceModel, load_stance_model
 from factnlp.text import detect_language
 
 from .models import ClaimEmbedding
+
+logger = logging.getLogger(__name__)
 
 # A row committed a little after a later one can carry an earlier timestamp;
 # re-reading this much of the past makes the refresh miss none. Claim vectors
@@ -44,12 +48,35 @@ def warm_up() -> None:
 
     Loading the embedder, the stance model and the language identifier takes a few
     seconds; without this the first article a worker takes waits for all of it.
-    The claim index is left to the first task: it reads the database, and at
-    100,000 claims takes longer than a worker should spend starting.
+    The claim index is not loaded here: it reads the database and at 100,000 claims
+    takes longer than a worker should spend starting (see :func:`preload_claim_index`).
     """
     embedder().embed(["Warm-up sentence."])
     stance_model()
     detect_language("The language identifier loads its model on first use.")
+
+
+def preload_claim_index() -> threading.Thread:
+    """Start loading the claim index in the background, so a worker that has just started (or
+    was recycled by ``--max-memory-per-child``) is not idle while its first article waits for it.
+
+    At 100,000 claims the load takes about 16 s; a task that arrives meanwhile waits on the
+    cache's lock for the same load instead of starting another.
+    """
+
+    def load() -> None:
+        started = time.monotonic()
+        try:
+            index = claim_index_cache.get()
+            logger.info("Claim index loaded: %d claims in %.1f s", len(index), time.monotonic() - started)
+        except Exception:
+            logger.exception("Claim index preload failed; the first task will load it")
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=load, name="claim-index-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def vector_to_bytes(vector: np.ndarray) -> bytes:

@@ -27,6 +27,7 @@ def warm_up_worker_process(**kwargs) -> None:
     try:
         engine.warm_up()
         logger.info("Models loaded in %.1f s", time.monotonic() - started)
+        engine.preload_claim_index()
     except Exception:
         # A model that cannot load fails the tasks that need it, each with its
         # reason; failing here would only make the pool restart the process in a loop.

@@ -6,6 +6,7 @@ from claims import engine
 from claims.matching import article_match, articles_match, backfill_start, claim_backfill, claim_embed
 from claims.models import ClaimEmbedding, Evidence
 from claims.services import claim_update, evidence_review
+from factnlp import retrieval
 from sources.models import Article
 from sources.tasks import article_process_task
 from tests.factories import ClaimFactory
@@ -51,6 +52,39 @@ def test_index_cache_follows_new_and_deleted_claims():
     dropped.delete()
     index = engine.claim_index_cache.get(force=True)
     assert kept.pk in index and dropped.pk not in index
+
+
+def test_index_cache_counts_rows_for_deletions_only_when_forced_or_due():
+    kept, dropped = ClaimFactory(text=CLAIM), ClaimFactory(text="Oil prices will double next year.")
+    for claim in (kept, dropped):
+        claim_embed(claim_id=claim.pk)
+    cache = engine.ClaimIndexCache(min_refresh_seconds=0, deletion_check_seconds=3600)
+    cache.get(force=True)
+    dropped_id = dropped.pk
+    dropped.delete()
+    assert dropped_id in cache.get()  # a routine refresh does not count the rows
+    assert dropped_id not in cache.get(force=True)
+
+    again = ClaimFactory(text="Oil prices will double next year.")
+    claim_embed(claim_id=again.pk)
+    due = engine.ClaimIndexCache(min_refresh_seconds=0, deletion_check_seconds=0)
+    assert again.pk in due.get(force=True)
+    again_id = again.pk
+    again.delete()
+    assert again_id not in due.get() and kept.pk in due.get()
+
+
+def test_a_loaded_index_has_its_lexical_postings_built_before_the_first_search(monkeypatch):
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    cache = engine.ClaimIndexCache()
+    index = cache.get(force=True)
+    builds = []
+    original = retrieval._Postings.build
+    monkeypatch.setattr(retrieval._Postings, "build", lambda **kw: builds.append(1) or original(**kw))
+
+    assert index.lexical_scores([ARTICLE_BODY]).max() > 0
+    assert builds == []
 
 
 def test_article_match_records_pending_evidence_once():

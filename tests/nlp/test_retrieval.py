@@ -216,3 +216,32 @@ def test_best_and_second_best_cosine_per_claim(sentences):
     assert np.array_equal(best, ordered[-1])
     assert np.array_equal(second, ordered[-2] if sentences > 1 else np.zeros(50, dtype=np.float32))
     assert np.array_equal(similarities, given)
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        "most-above-the-first-floor",
+        "fewer-than-wanted-above-the-first-floor",
+        "fewer-than-wanted-above-zero",
+        "none",
+    ],
+)
+def test_best_lexical_rows_are_the_highest_nonzero_scores(scores):
+    rng = np.random.default_rng(len(scores))
+    size = 5000
+    lexical = {
+        "most-above-the-first-floor": rng.uniform(0, 1, size),
+        "fewer-than-wanted-above-the-first-floor": np.where(
+            rng.random(size) < 0.005, rng.uniform(0.55, 0.9, size), rng.uniform(0, 0.45, size)
+        ),
+        "fewer-than-wanted-above-zero": np.where(rng.random(size) < 0.005, rng.uniform(0.01, 0.2, size), 0.0),
+        "none": np.zeros(size),
+    }[scores].astype(np.float32)
+    index = ClaimIndex(DIM, lexical_candidates=64)
+
+    rows = index._best_lexical_rows(lexical)
+
+    nonzero = np.flatnonzero(lexical > 0)
+    expected = nonzero[np.argsort(-lexical[nonzero], kind="stable")[:64]]
+    assert sorted(rows.tolist()) == sorted(expected.tolist())

@@ -5,7 +5,7 @@ import os
 import time
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
 
@@ -18,13 +18,36 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
+# Processes (or threads) of this worker's pool that share the CPUs; set in the main
+# process before the pool starts, inherited by the prefork children.
+_pool_processes = 1
+
+
+def pool_processes(worker) -> int:
+    """How many of a starting worker's pool members run tasks side by side."""
+    pool = getattr(worker, "pool_cls", "")
+    if "solo" in (pool if isinstance(pool, str) else getattr(pool, "__module__", "")):
+        return 1
+    concurrency = getattr(worker, "concurrency", None)
+    # "auto" (autoscaling) is resolved after this signal: assume a process per CPU.
+    return concurrency if isinstance(concurrency, int) and concurrency > 0 else os.cpu_count() or 1
+
+
+@worker_init.connect
+def remember_pool_size(sender=None, **kwargs) -> None:
+    global _pool_processes
+    _pool_processes = pool_processes(sender)
+
+
 @worker_process_init.connect
 def warm_up_worker_process(**kwargs) -> None:
-    """Each pool process (and a solo worker) loads its models before taking tasks."""
+    """Each pool process (and a solo worker) caps its BLAS threads and loads its models before taking tasks."""
     from claims import engine
 
     started = time.monotonic()
     try:
+        threads = engine.limit_native_threads(processes=_pool_processes)
+        logger.info("Native threads per process: %d (pool of %d)", threads, _pool_processes)
         engine.warm_up()
         logger.info("Models loaded in %.1f s", time.monotonic() - started)
         engine.preload_claim_index()

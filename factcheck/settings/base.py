@@ -175,6 +175,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process loads its models at start (claims.engine.warm_up, a few seconds);
 # Celery's default 4 s wait for a new process would kill it on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
+# Threads each worker process lets numpy's BLAS use (0: the CPUs divided by the pool's
+# processes). OpenBLAS's default of one thread per CPU in every prefork process makes
+# two processes on two cores embed six times slower than one (see BENCHMARKS.md).
+WORKER_NATIVE_THREADS = env.int("WORKER_NATIVE_THREADS", default=0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

@@ -1,12 +1,18 @@
-"""A worker process loads its models when it starts, before its first task, then its claim index."""
+"""A worker process caps its BLAS threads and loads its models when it starts, before its first task, then its claim index."""
 
+import os
 import threading
+from dataclasses import dataclass
 
 import pytest
-from celery.signals import worker_process_init
+from celery.concurrency.prefork import TaskPool as PreforkPool
+from celery.concurrency.solo import TaskPool as SoloPool
+from celery.signals import worker_init, worker_process_init
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from claims import engine
 from claims.matching import claim_embed
+from factcheck.celery import pool_processes
 from factnlp import text
 from tests.factories import ClaimFactory
 
@@ -40,3 +46,52 @@ def test_a_model_that_cannot_load_is_logged_not_raised(settings, caplog):
 
     assert "Worker warm-up failed" in caplog.text
     engine._stance_model.cache_clear()
+
+
+@dataclass(frozen=True)  # hashable, as a signal's sender must be
+class StartingWorker:
+    """The attributes of celery's WorkController that sizing the pool reads."""
+
+    pool_cls: object
+    concurrency: object
+
+
+@pytest.mark.parametrize(
+    ("cpus", "processes", "configured", "threads"),
+    [(2, 2, 0, 1), (2, 1, 0, 2), (8, 2, 0, 4), (2, 4, 0, 1), (2, 2, 3, 3)],
+)
+def test_blas_threads_per_process_share_the_cpus_among_the_pool(cpus, processes, configured, threads):
+    assert engine.native_threads_per_process(cpus=cpus, processes=processes, configured=configured) == threads
+
+
+@pytest.mark.parametrize(
+    ("pool_cls", "concurrency", "expected"),
+    [
+        ("solo", 4, 1),
+        (SoloPool, 4, 1),
+        ("prefork", 3, 3),
+        (PreforkPool, 2, 2),
+        (PreforkPool, "auto", os.cpu_count()),
+    ],
+)
+def test_pool_size_is_read_from_the_starting_worker(pool_cls, concurrency, expected):
+    assert pool_processes(StartingWorker(pool_cls=pool_cls, concurrency=concurrency)) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prefork_process_caps_its_blas_threads_before_its_first_task():
+    original = {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()}
+    cpus = engine.usable_cpus()
+    try:
+        worker_init.send(sender=StartingWorker(pool_cls=PreforkPool, concurrency=cpus))
+        worker_process_init.send(sender="celery@test")
+
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    finally:
+        for thread in threading.enumerate():
+            if thread.name == "claim-index-preload":
+                thread.join(timeout=60)
+        worker_init.send(sender=StartingWorker(pool_cls="solo", concurrency=1))
+        threadpool_limits(limits=original)
+        engine.claim_index_cache.reset()

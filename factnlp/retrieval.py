@@ -55,6 +55,7 @@ class ClaimIndex:
         ann_min_claims: int = 20_000,
         ann_candidates: int = 64,
         lexical_candidates: int = 64,
+        search_threads: int = 0,
     ):
         self.dim = dim
         self.lexical_weight = lexical_weight
@@ -71,6 +72,8 @@ class ClaimIndex:
         self.ann_min_claims = ann_min_claims
         self.ann_candidates = ann_candidates
         self.lexical_candidates = lexical_candidates
+        # Threads of one graph search (0: all cores); a worker process in a pool passes its share.
+        self.search_threads = search_threads
         self._ann = None
         self._size = 0
         # float16 halves memory (100 MB per 100k claims at 512 dims); products are
@@ -205,7 +208,7 @@ class ClaimIndex:
         # One graph search for all the articles' sentences: the library spreads a
         # large batch of queries over the cores, a single article's few barely.
         queries = np.vstack([vectors for _, vectors, _ in checked])
-        neighbours = self._ann.search(queries, self.ann_candidates, threads=0)
+        neighbours = self._ann.search(queries, self.ann_candidates, threads=self.search_threads)
         neighbour_keys = np.asarray(neighbours.keys).reshape(len(queries), -1)
         start = 0
         for position, vectors, sentences in checked:

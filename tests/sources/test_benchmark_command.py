@@ -1,15 +1,23 @@
 """The pipeline benchmark command runs end to end and leaves the database as it found it."""
 
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
+from claims import engine
 from claims.models import Claim, ClaimEmbedding
 from sources.models import Article
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -45,3 +53,36 @@ def test_seeded_claims_are_reused_by_a_later_run_and_cleaned(no_corpora):
 
     call_command("benchmark_pipeline", "--clean", stdout=StringIO(), stderr=StringIO())
     assert Claim.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the pool's processes see only committed claims
+def test_a_pool_of_processes_shares_the_articles_and_reports_the_pool(no_corpora):
+    call_command("benchmark_pipeline", "--claims", "20", "--seed-only", stdout=StringIO(), stderr=StringIO())
+    database = connection.settings_dict
+    # A process of its own, as the command is run: forking this test process, with the
+    # threads earlier tests left in it, could copy a lock some thread holds.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    try:
+        command = [sys.executable, "manage.py", "benchmark_pipeline", "--reuse", "--articles", "4", "--batch", "1"]
+        done = subprocess.run(
+            [*command, "--processes", "2", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+
+        assert result["processes"] == 2 and result["articles"] == 4 and result["claims"] == 20
+        assert result["blas_threads_per_process"] == max(1, engine.usable_cpus() // 2)
+        assert result["ratio"] == pytest.approx(result["articles_per_s"] / result["ceiling_articles_per_s"], rel=0.02)
+        assert result["sentences"] > 4 and result["peak_rss_mb_all_processes"] > result["peak_rss_mb"] > 0
+        assert Article.objects.count() == 0
+    finally:
+        call_command("benchmark_pipeline", "--clean", stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_pool_needs_claims_committed_beforehand(no_corpora):
+    with pytest.raises(CommandError, match="--seed-only, then --reuse"):
+        call_command("benchmark_pipeline", "--articles", "2", "--processes", "2", stdout=StringIO(), stderr=StringIO())

@@ -14,13 +14,15 @@ with ``--clean``.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import resource
 import time
+import traceback
 
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
 
 from claims import engine
 from claims.matching import articles_match
@@ -58,6 +60,14 @@ class Command(BaseCommand):
             help="Articles matched together, as a busy worker takes them from the queue "
             "(default MATCH_BATCH_SIZE; 1 = each article alone, as an idle worker does)",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="Worker processes sharing the machine, as a prefork pool with --concurrency=N runs: each "
+            "caps its BLAS threads as a pool process does and takes every Nth batch, and the model alone "
+            "is timed the same way (needs --reuse)",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print a JSON summary as the last line")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--seed-only", action="store_true", help="Seed and commit the claims, measure nothing")
@@ -70,6 +80,7 @@ class Command(BaseCommand):
         claims: int,
         articles: int,
         batch: int | None,
+        processes: int,
         as_json: bool,
         seed_only: bool,
         reuse: bool,
@@ -82,7 +93,16 @@ class Command(BaseCommand):
             Claimant.objects.filter(name=SEED_CLAIMANT).delete()
             self._say(f"Deleted {deleted} benchmark rows.")
             return
+        if processes < 1:
+            raise CommandError("--processes must be at least 1")
+        if processes > 1 and not reuse:
+            raise CommandError("--processes above 1 needs claims committed first: run --seed-only, then --reuse")
         self._say(f"Reading texts from {default_data_dir()} ...")
+        if processes > 1:
+            self._report(
+                _measure_pool(article_texts(articles), batch=batch or settings.MATCH_BATCH_SIZE, size=processes)
+            )
+            return
         model = engine.embedder()
         if seed_only:
             with transaction.atomic():
@@ -192,8 +212,9 @@ class Command(BaseCommand):
         }
 
     def _report(self, result: dict) -> None:
+        pool = f", {result['processes']} processes" if result.get("processes", 1) > 1 else ""
         self._say(
-            f"{result['articles']} articles (batches of {result['batch']}) against {result['claims']} claims: "
+            f"{result['articles']} articles (batches of {result['batch']}{pool}) against {result['claims']} claims: "
             f"{result['articles_per_s']} articles/s end to end; model alone {result['ceiling_articles_per_s']} "
             f"articles/s; ratio {result['ratio']:.0%}; peak RSS {result['peak_rss_mb']} MB; "
             f"{result['evidence_rows']} evidence rows"
@@ -210,3 +231,120 @@ class _NullEmbedder:
 
     def embed(self, texts):
         return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+def _measure_pool(article_list, *, batch: int, size: int) -> dict:
+    """The benchmark in ``size`` forked processes, each taking every ``size``-th batch.
+
+    Every phase (model alone, pipeline, model alone again) starts in all processes at
+    once and lasts until the slowest finishes, so the figures are the pool's.
+    """
+    batches = [article_list[start : start + batch] for start in range(0, len(article_list), batch)]
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(size), context.Queue()
+    connections.close_all()  # each process opens its own
+    members = [
+        context.Process(target=_pool_member, args=(batches[share::size], size, barrier, results), daemon=True)
+        for share in range(size)
+    ]
+    for member in members:
+        member.start()
+    reports = [results.get(timeout=900) for _ in members]
+    for member in members:
+        member.join(timeout=60)
+    failures = [report["error"] for report in reports if "error" in report]
+    if failures:  # the cause, rather than the others' broken barrier
+        failures.sort(key=lambda failure: "BrokenBarrierError" in failure)
+        raise CommandError("a benchmark process failed:\n" + failures[0])
+
+    def slowest(phase: str) -> float:
+        return max(report[phase] for report in reports)
+
+    seconds = slowest("pipeline")
+    ceiling_seconds = (slowest("ceiling_before") + slowest("ceiling_after")) / 2
+    count = len(article_list)
+    return {
+        "claims": reports[0]["claims"],
+        "articles": count,
+        "batch": batch,
+        "processes": size,
+        "blas_threads_per_process": reports[0]["threads"],
+        "sentences": sum(report["sentences"] for report in reports),
+        "evidence_rows": sum(report["evidence_rows"] for report in reports),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(count / seconds, 2),
+        "ceiling_articles_per_s": round(count / ceiling_seconds, 2),
+        "ratio": round(ceiling_seconds / seconds, 3),
+        "ceiling_seconds_before_after": [round(slowest("ceiling_before"), 2), round(slowest("ceiling_after"), 2)],
+        "peak_rss_mb": max(report["peak_rss_mb"] for report in reports),  # one worker process
+        "peak_rss_mb_all_processes": round(sum(report["peak_rss_mb"] for report in reports), 1),
+        "index_load_s": max(report["index_load_s"] for report in reports),
+        "embedder": reports[0]["embedder"],
+        "stance_model": reports[0]["stance_model"],
+    }
+
+
+def _pool_member(batches, size: int, barrier, results) -> None:
+    """One process of :func:`_measure_pool`: set up as a pool process does, then time each phase."""
+    try:
+        report = {"threads": engine.limit_native_threads(processes=size)}
+        engine.warm_up()
+        model, stance = engine.embedder(), engine.stance_model()
+        started = time.perf_counter()
+        index = engine.claim_index_cache.get(force=True)
+        report.update(
+            claims=len(index),
+            index_load_s=round(time.perf_counter() - started, 1),
+            embedder=model.name,
+            stance_model=stance.version,
+        )
+        null = _NullEmbedder(model)
+        calls = [
+            [
+                s
+                for p in prepare_articles(
+                    [ArticleText(title=t, body=b, language="en") for t, b in chunk], embedder=null
+                )
+                for s in p.sentences
+            ]
+            for chunk in batches
+        ]
+        report["sentences"] = sum(len(sentences) for sentences in calls)
+        if calls:
+            model.embed(calls[0][:64])  # warm-up
+
+        def timed(phase: str, run) -> None:
+            barrier.wait()
+            started = time.perf_counter()
+            run()
+            report[phase] = time.perf_counter() - started
+
+        def ceiling() -> None:
+            for sentences in calls:
+                model.embed(sentences)
+
+        def pipeline() -> None:
+            report["evidence_rows"] = sum(sum(articles_match(article_ids=chunk).values()) for chunk in ids)
+
+        try:
+            with transaction.atomic():
+                ids = [
+                    [
+                        Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk
+                        for t, b in chunk
+                    ]
+                    for chunk in batches
+                ]
+                timed("ceiling_before", ceiling)
+                timed("pipeline", pipeline)
+                timed("ceiling_after", ceiling)
+                raise _Rollback
+        except _Rollback:
+            pass
+        report["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    except Exception:
+        barrier.abort()  # the other processes stop waiting for this one
+        report = {"error": traceback.format_exc()}
+    finally:
+        connections.close_all()
+    results.put(report)

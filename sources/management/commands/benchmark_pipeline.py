@@ -9,6 +9,11 @@ Seeding itself costs memory a worker never spends. For a worker's footprint,
 seed once with ``--seed-only`` (the claims are committed, under the claimant
 "benchmark-seed"), measure in a fresh process with ``--reuse``, and remove them
 with ``--clean``.
+
+``--processes N`` measures a prefork pool (``celery worker --concurrency=N``) instead of
+one process: N forked processes, each capping its BLAS threads as a pool process does,
+take every Nth batch; each phase starts in all of them at once, and the model alone is
+timed the same way, so the ratio compares the pool with the model on the same processes.
 """
 
 from __future__ import annotations

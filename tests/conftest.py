@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,6 +88,20 @@ def celery_worker_process(transactional_db, settings):
     The test's own Celery app stops running tasks inline, so everything the API
     enqueues goes through the broker to this worker.
     """
+    with _celery_worker(settings, "--pool=solo") as process:
+        yield process
+
+
+@pytest.fixture
+def prefork_worker_log(transactional_db, settings, tmp_path):
+    """A real worker as ``docker-compose.yml`` runs it (a prefork pool of two); yields its log file."""
+    log = tmp_path / "worker.log"
+    with _celery_worker(settings, "--pool=prefork", "--concurrency=2", f"--logfile={log}"):
+        yield log
+
+
+@contextlib.contextmanager
+def _celery_worker(settings, *pool_options: str):
     if not settings.REDIS_URL or not settings.USING_POSTGRES:
         if _services_required():
             pytest.fail("The end-to-end tests need PostgreSQL and Redis")
@@ -111,7 +127,7 @@ def celery_worker_process(transactional_db, settings):
             "-A",
             "factcheck",
             "worker",
-            "--pool=solo",
+            *pool_options,
             "--loglevel=INFO",
             "-Q",
             settings.CELERY_TASK_DEFAULT_QUEUE,
@@ -124,6 +140,7 @@ def celery_worker_process(transactional_db, settings):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: a pool's children go with it
     )
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -146,7 +163,7 @@ def celery_worker_process(transactional_db, settings):
         try:
             output, _ = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
         if os.environ.get("FACTCHECK_SHOW_WORKER_LOG"):
             print(output)

@@ -8,6 +8,7 @@ flag nothing.
 
 import pytest
 
+from claims import engine
 from claims.models import BackfillRun, ClaimEmbedding, Evidence
 from sources.models import Article
 from tests.conftest import wait_for
@@ -97,3 +98,19 @@ def test_new_claim_backfills_against_existing_articles(celery_worker_process, ed
     evidence = Evidence.objects.get(claim_id=claim_id, article_id=article_id)
     assert evidence.stance == "confirms"
     assert run.evidence_found == 1
+
+
+def test_a_prefork_pool_as_deployed_caps_its_blas_threads_and_flags_the_follow_up(prefork_worker_log, editor_client):
+    claim_id = editor_client.post(
+        "/api/v1/claims/", {"text": PUTIN, "kind": "promise", "made_on": "2022-01-10"}, format="json"
+    ).json()["id"]
+    wait_for(lambda: BackfillRun.objects.filter(claim_id=claim_id, state="done").exists(), timeout=120)
+    article_id = editor_client.post(
+        "/api/v1/articles/", {"title": FOLLOW_UP_TITLE, "body": FOLLOW_UP_BODY}, format="json"
+    ).json()["id"]
+    wait_for(lambda: Article.objects.get(pk=article_id).state in {"done", "failed"}, timeout=120)
+
+    assert Evidence.objects.get(claim_id=claim_id, article_id=article_id).stance == "confirms"
+    threads = max(1, engine.usable_cpus() // 2)
+    log = prefork_worker_log.read_text()
+    assert log.count(f"Native threads per process: {threads} (pool of 2)") == 2, log

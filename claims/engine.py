@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -116,6 +117,31 @@ def preload_claim_index() -> threading.Thread:
     return thread
 
 
+def load_claim_index_before_fork() -> None:
+    """Load the claim index (and the embedder it needs) in a prefork worker's main process,
+    before the pool starts, so the pool's processes start with both and share their memory.
+
+    Forked processes share the parent's pages until one writes to them: the index's vector
+    rows, BM25 postings and graph (about 380 MB at 100,000 claims) then exist once instead of
+    once per process, and a new or recycled process refreshes only what changed since. Only
+    the index and the embedder are loaded here: LightGBM's OpenMP runtime is not safe to use
+    in a process forked after the parent used it, so the stance model loads in each process.
+    """
+    started = time.monotonic()
+    try:
+        index = claim_index_cache.get()
+        logger.info(
+            "Claim index loaded before forking the pool: %d claims in %.1f s", len(index), time.monotonic() - started
+        )
+    except Exception:
+        logger.exception("Claim index could not be loaded before forking; each pool process loads its own")
+    finally:
+        connections.close_all()  # a forked process must not share the parent's database connection
+    # Objects that exist now are left alone by the garbage collector from here on, so its
+    # passes in the pool's processes do not write to (and so copy) the shared pages.
+    gc.freeze()
+
+
 def vector_to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
@@ -170,13 +196,12 @@ class ClaimIndexCache:
         with self._lock:
             model = embedder()
             if self._index is None or self._model_name != model.name:
-                self._index, self._model_name, self._watermark = (
-                    ClaimIndex(model.dim, search_threads=_native_threads),
-                    model.name,
-                    None,
-                )
+                self._index, self._model_name, self._watermark = ClaimIndex(model.dim), model.name, None
                 self._indexed_at = {}
                 force = True
+            # This process's share of the CPUs, which a pool process learns after it inherited
+            # an index its parent loaded (load_claim_index_before_fork).
+            self._index.search_threads = _native_threads
             if force or time.monotonic() - self._last_refresh >= self._min_refresh_seconds:
                 self._refresh(model, check_deletions=force)
             return self._index, IndexHorizon(since=self._watermark - _WATERMARK_SLACK, indexed=dict(self._recent))

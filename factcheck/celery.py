@@ -5,7 +5,7 @@ import os
 import time
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import celeryd_after_setup, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings.local")
 
@@ -33,10 +33,21 @@ def pool_processes(worker) -> int:
     return concurrency if isinstance(concurrency, int) and concurrency > 0 else os.cpu_count() or 1
 
 
-@worker_init.connect
-def remember_pool_size(sender=None, **kwargs) -> None:
+def forks_its_pool(worker) -> bool:
+    pool = getattr(worker, "pool_cls", None) or "prefork"  # Celery's default pool
+    return "prefork" in (pool if isinstance(pool, str) else getattr(pool, "__module__", ""))
+
+
+@celeryd_after_setup.connect
+def prepare_pool(sender=None, instance=None, **kwargs) -> None:
+    """In the worker's main process, once logging is set up and before the pool starts: size
+    the pool's CPU shares and, for a prefork pool, load the claim index its processes will share."""
     global _pool_processes
-    _pool_processes = pool_processes(sender)
+    _pool_processes = pool_processes(instance)
+    if forks_its_pool(instance):
+        from claims import engine
+
+        engine.load_claim_index_before_fork()
 
 
 @worker_process_init.connect

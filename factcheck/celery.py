@@ -23,19 +23,23 @@ logger = logging.getLogger(__name__)
 _pool_processes = 1
 
 
+def _pool_kind(worker) -> str:
+    """The pool's name ("prefork", "solo", ...) or the module of its class."""
+    pool = getattr(worker, "pool_cls", None) or "prefork"  # Celery's default pool
+    return pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+
+
 def pool_processes(worker) -> int:
     """How many of a starting worker's pool members run tasks side by side."""
-    pool = getattr(worker, "pool_cls", "")
-    if "solo" in (pool if isinstance(pool, str) else getattr(pool, "__module__", "")):
+    if "solo" in _pool_kind(worker):
         return 1
     concurrency = getattr(worker, "concurrency", None)
-    # "auto" (autoscaling) is resolved after this signal: assume a process per CPU.
+    # Anything but a count (unset, or "auto" not yet resolved) means Celery's default: one per CPU.
     return concurrency if isinstance(concurrency, int) and concurrency > 0 else os.cpu_count() or 1
 
 
 def forks_its_pool(worker) -> bool:
-    pool = getattr(worker, "pool_cls", None) or "prefork"  # Celery's default pool
-    return "prefork" in (pool if isinstance(pool, str) else getattr(pool, "__module__", ""))
+    return "prefork" in _pool_kind(worker)
 
 
 @celeryd_after_setup.connect

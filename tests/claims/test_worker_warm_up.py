@@ -119,3 +119,15 @@ def test_a_prefork_process_caps_its_blas_threads_before_its_first_task(monkeypat
         gc.unfreeze()
         threadpool_limits(limits=original)
         engine.claim_index_cache.reset()
+
+
+def test_an_index_the_main_process_cannot_load_is_logged_and_left_to_the_pool(caplog):
+    engine.claim_index_cache.reset()
+    try:
+        engine.load_claim_index_before_fork()  # no database access in this test: the load fails
+
+        assert "each pool process loads its own" in caplog.text
+        assert engine.claim_index_cache._index is None or len(engine.claim_index_cache._index) == 0
+    finally:
+        gc.unfreeze()
+        engine.claim_index_cache.reset()

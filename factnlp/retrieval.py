@@ -252,8 +252,8 @@ class ClaimIndex:
         pay the 0.4 s postings build.
         """
         self._compiled_postings()
-        if self._ann is None and self._scan_rows is None and self._size:
-            self._scan_rows = self._vectors[: self._size].astype(np.float32)
+        if self._ann is None and self._size:
+            self._float32_rows()
 
     def semantic_scores(self, sentence_vectors: np.ndarray) -> np.ndarray:
         """Max cosine of every claim (row order) against the given sentence vectors."""
@@ -330,9 +330,7 @@ class ClaimIndex:
         """
         queries = np.asarray(sentence_vectors, dtype=np.float32)
         if self._size < self.ann_min_claims:
-            if self._scan_rows is None:
-                self._scan_rows = self._vectors[: self._size].astype(np.float32)
-            return queries @ self._scan_rows.T
+            return queries @ self._float32_rows().T
         similarities = np.empty((queries.shape[0], self._size), dtype=np.float32)
         # One reused float32 buffer: allocating a fresh converted copy per chunk
         # costs more than the conversion and the product together.
@@ -343,6 +341,11 @@ class ClaimIndex:
             np.copyto(chunk, self._vectors[start:stop])
             similarities[:, start:stop] = queries @ chunk.T
         return similarities
+
+    def _float32_rows(self) -> np.ndarray:
+        if self._scan_rows is None:
+            self._scan_rows = self._vectors[: self._size].astype(np.float32)
+        return self._scan_rows
 
     def _build_ann(self) -> None:
         from usearch.index import Index

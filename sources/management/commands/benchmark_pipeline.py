@@ -168,26 +168,16 @@ class Command(BaseCommand):
         batches = [article_list[start : start + batch] for start in range(0, len(article_list), batch)]
         # Ceiling: the model alone, embedding exactly the sentences the pipeline
         # embeds, in the same calls (one per batch of articles).
-        null = _NullEmbedder(model)
-        prepared = [
-            prepare_articles([ArticleText(title=t, body=b, language="en") for t, b in chunk], embedder=null)
-            for chunk in batches
-        ]
-        calls = [[s for p in chunk for s in p.sentences] for chunk in prepared]
-        model.embed(calls[0][:64])  # warm-up
+        calls = _embedding_calls(batches, model)
 
         def ceiling_run() -> float:
             started = time.perf_counter()
-            for sentences in calls:
-                model.embed(sentences)
+            _embed_all(calls, model)
             return time.perf_counter() - started
 
         ceiling_before = ceiling_run()
 
-        ids = [
-            [Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk for t, b in chunk]
-            for chunk in batches
-        ]
+        ids = _store_articles(batches)
         started = time.perf_counter()
         evidence = 0
         for chunk in ids:
@@ -226,6 +216,38 @@ class Command(BaseCommand):
         )
         if self._json:
             self.stdout.write(json.dumps(result))
+
+
+def _embedding_calls(batches, model) -> list[list[str]]:
+    """The sentences the pipeline embeds, per call (one per batch of articles), for the ceiling
+    run; the model is warmed up on them."""
+    null = _NullEmbedder(model)
+    calls = [
+        [
+            sentence
+            for prepared in prepare_articles(
+                [ArticleText(title=t, body=b, language="en") for t, b in chunk], embedder=null
+            )
+            for sentence in prepared.sentences
+        ]
+        for chunk in batches
+    ]
+    if calls:
+        model.embed(calls[0][:64])
+    return calls
+
+
+def _embed_all(calls: list[list[str]], model) -> None:
+    for sentences in calls:
+        model.embed(sentences)
+
+
+def _store_articles(batches) -> list[list[int]]:
+    """Article rows for the batches, as the API stores them (the caller's transaction rolls them back)."""
+    return [
+        [Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk for t, b in chunk]
+        for chunk in batches
+    ]
 
 
 class _NullEmbedder:
@@ -292,7 +314,7 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
         "peak_rss_mb_all_processes": round(sum(report["peak_rss_mb"] for report in reports), 1),
         "pss_mb_all_processes": round(pss_mb, 1),  # the pool's processes and their parent, shared pages once
         "index_load_s": round(parent_load_s, 1),  # in the parent, before forking
-        "index_refresh_s": max(report["index_load_s"] for report in reports),  # in each process after it
+        "index_refresh_s": max(report["index_refresh_s"] for report in reports),
         "embedder": reports[0]["embedder"],
         "stance_model": reports[0]["stance_model"],
     }
@@ -317,24 +339,12 @@ def _pool_member(batches, size: int, barrier, results, measured) -> None:
         index = engine.claim_index_cache.get(force=True)
         report.update(
             claims=len(index),
-            index_load_s=round(time.perf_counter() - started, 1),
+            index_refresh_s=round(time.perf_counter() - started, 1),  # of the index inherited from the parent
             embedder=model.name,
             stance_model=stance.version,
         )
-        null = _NullEmbedder(model)
-        calls = [
-            [
-                s
-                for p in prepare_articles(
-                    [ArticleText(title=t, body=b, language="en") for t, b in chunk], embedder=null
-                )
-                for s in p.sentences
-            ]
-            for chunk in batches
-        ]
+        calls = _embedding_calls(batches, model)
         report["sentences"] = sum(len(sentences) for sentences in calls)
-        if calls:
-            model.embed(calls[0][:64])  # warm-up
 
         def timed(phase: str, run) -> None:
             barrier.wait()
@@ -342,25 +352,15 @@ def _pool_member(batches, size: int, barrier, results, measured) -> None:
             run()
             report[phase] = time.perf_counter() - started
 
-        def ceiling() -> None:
-            for sentences in calls:
-                model.embed(sentences)
-
         def pipeline() -> None:
             report["evidence_rows"] = sum(sum(articles_match(article_ids=chunk).values()) for chunk in ids)
 
         try:
             with transaction.atomic():
-                ids = [
-                    [
-                        Article.objects.create(title=t, body=b, language="en", origin=ArticleOrigin.API).pk
-                        for t, b in chunk
-                    ]
-                    for chunk in batches
-                ]
-                timed("ceiling_before", ceiling)
+                ids = _store_articles(batches)
+                timed("ceiling_before", lambda: _embed_all(calls, model))
                 timed("pipeline", pipeline)
-                timed("ceiling_after", ceiling)
+                timed("ceiling_after", lambda: _embed_all(calls, model))
                 raise _Rollback
         except _Rollback:
             pass

@@ -15,6 +15,7 @@ from claims import engine
 from claims.matching import claim_embed
 from factcheck.celery import pool_processes
 from factnlp import text
+from factnlp.stance_model import lexicon
 from tests.factories import ClaimFactory
 
 
@@ -24,11 +25,13 @@ def test_a_new_worker_process_loads_its_models_then_its_claim_index(settings):
     claim_embed(claim_id=claim.pk)
     engine._stance_model.cache_clear()
     text._language_identifier.cache_clear()
+    lexicon.cue_reader.cache_clear()
     engine.claim_index_cache.reset()
     try:
         worker_process_init.send(sender="celery@test")
 
         assert engine._stance_model.cache_info().currsize == 1
+        assert lexicon.cue_reader.cache_info().currsize == 1  # built by a warm-up prediction
         assert text._language_identifier.cache_info().currsize == 1
         preloads = [thread for thread in threading.enumerate() if thread.name == "claim-index-preload"]
         assert len(preloads) == 1

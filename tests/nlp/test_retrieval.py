@@ -245,3 +245,17 @@ def test_best_lexical_rows_are_the_highest_nonzero_scores(scores):
     nonzero = np.flatnonzero(lexical > 0)
     expected = nonzero[np.argsort(-lexical[nonzero], kind="stable")[:64]]
     assert sorted(rows.tolist()) == sorted(expected.tolist())
+
+
+def test_rows_widened_for_rescoring_hold_the_stored_float16_values_exactly():
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((40, DIM)).astype(np.float32)
+    index = make_index({i: f"claim {i}" for i in range(40)}, dict(enumerate(vectors)))
+    index._vectors[0, :3] = [65504.0, -0.0, 6e-8]  # float16's largest, negative zero and a subnormal
+    rows = np.array([5, 0, 39, 5])
+
+    widened = index._rows_float32(rows)
+
+    assert widened.dtype == np.float32
+    assert np.array_equal(widened, index._vectors[rows].astype(np.float32))
+    assert np.signbit(widened[1, 1])

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -349,21 +350,21 @@ def pair_features_many(
 def _inference_features(claim_vectors, article: PreparedText, orders: np.ndarray, inference) -> np.ndarray:
     """Entails/contradicts for the best sentence, the top 3 (max) and the title (max), per claim."""
     reads = [inference_sentences(article, order) for order in orders]
-    probabilities = inference(
-        np.vstack(
-            [pair_vectors(article.vectors[read], vector) for read, vector in zip(reads, claim_vectors, strict=True)]
-        )
-    )
+    # All claims' (sentence, claim) rows built in one pass: per claim, its closest sentences
+    # come first (best first), then any title sentence not among them.
+    sentence_rows = np.fromiter(chain.from_iterable(reads), dtype=np.int64)
+    claim_rows = np.repeat(np.arange(len(reads)), [len(read) for read in reads])
+    probabilities = inference(pair_vectors(article.vectors[sentence_rows], claim_vectors[claim_rows]))
     features = np.full((len(reads), 6), np.nan)
     start = 0
     for row, read in enumerate(reads):
-        by_sentence = dict(zip(read, probabilities[start : start + len(read)], strict=True))
+        block = probabilities[start : start + len(read)]
         start += len(read)
-        best = by_sentence[int(orders[row][0])]
-        top = np.array([by_sentence[int(i)] for i in orders[row][:TOP_K]])
-        features[row, :4] = best[0], best[1], top[:, 0].max(), top[:, 1].max()
+        top = block[: min(TOP_K, len(orders[row]))]
+        features[row, :4] = block[0, 0], block[0, 1], top[:, 0].max(), top[:, 1].max()
         if article.title_count:
-            title = np.array([by_sentence[i] for i in range(article.title_count)])
+            position = {sentence: offset for offset, sentence in enumerate(read)}
+            title = block[[position[i] for i in range(article.title_count)]]
             features[row, 4:] = title[:, 0].max(), title[:, 1].max()
     return features
 

@@ -36,6 +36,7 @@ def test_one_run_reports_the_ratio_and_rolls_everything_back(no_corpora):
     result = run("--claims", "30", "--articles", "4", "--batch", "2")
 
     assert result["claims"] == 30 and result["articles"] == 4 and result["batch"] == 2
+    assert result["synthetic_claims"] == 30  # no corpora: every claim made up, and the report says so
     assert result["articles_per_s"] > 0 and result["ceiling_articles_per_s"] > 0
     assert result["ratio"] == pytest.approx(result["articles_per_s"] / result["ceiling_articles_per_s"], rel=0.02)
     assert len(result["ceiling_seconds_before_after"]) == 2
@@ -74,7 +75,11 @@ def test_a_pool_of_processes_shares_the_articles_and_reports_the_pool(no_corpora
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout.strip().splitlines()[-1])
 
-        assert result["processes"] == 2 and result["articles"] == 4 and result["claims"] == 20
+        assert (
+            result["processes"] == 2
+            and result["articles"] == 4
+            and result["claims"] == 20 == result["synthetic_claims"]
+        )
         assert result["blas_threads_per_process"] == max(1, engine.usable_cpus() // 2)
         assert result["ratio"] == pytest.approx(result["articles_per_s"] / result["ceiling_articles_per_s"], rel=0.02)
         assert result["sentences"] > 4 and result["peak_rss_mb_all_processes"] > result["peak_rss_mb"] > 0

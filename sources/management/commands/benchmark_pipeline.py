@@ -37,7 +37,7 @@ from factnlp.evaluation import default_data_dir
 from factnlp.matching import prepare_articles
 from factnlp.stance import ArticleText
 from factnlp.text import detect_language, normalize_for_search
-from sources.benchmark import article_texts, claim_texts
+from sources.benchmark import SYNTHETIC_CLAIM_PREFIX, article_texts, claim_texts
 from sources.choices import ArticleOrigin
 from sources.models import Article
 
@@ -156,7 +156,8 @@ class Command(BaseCommand):
                 ]
             )
             self._say(f"  seeded {start + len(batch)}/{len(texts)} claims")
-        self._say(f"Seeded {len(texts)} claims in {time.perf_counter() - started:.1f} s")
+        synthetic = sum(text.startswith(SYNTHETIC_CLAIM_PREFIX) for text in texts)
+        self._say(f"Seeded {len(texts)} claims ({synthetic} synthetic) in {time.perf_counter() - started:.1f} s")
 
     def _measure(self, article_list, model, stance, *, batch: int) -> dict:
         engine.warm_up()  # as a worker process does when it starts
@@ -191,6 +192,7 @@ class Command(BaseCommand):
         count = len(article_list)
         return {
             "claims": len(engine.claim_index_cache.get()),
+            "synthetic_claims": _synthetic_claims(),
             "articles": count,
             "batch": batch,
             "sentences": sum(len(sentences) for sentences in calls),
@@ -216,6 +218,11 @@ class Command(BaseCommand):
         )
         if self._json:
             self.stdout.write(json.dumps(result))
+
+
+def _synthetic_claims() -> int:
+    """Seeded claims made up from a template because the corpora ran out (see ``claim_texts``)."""
+    return Claim.objects.filter(claimant__name=SEED_CLAIMANT, text__startswith=SYNTHETIC_CLAIM_PREFIX).count()
 
 
 def _embedding_calls(batches, model) -> list[list[str]]:
@@ -271,6 +278,7 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
     barrier, results, measured = context.Barrier(size), context.Queue(), context.Event()
     # As a prefork worker's main process does before starting its pool (it also closes the
     # database connection, so that each process opens its own).
+    synthetic = _synthetic_claims()
     started = time.perf_counter()
     engine.load_claim_index_before_fork()
     parent_load_s = time.perf_counter() - started
@@ -299,6 +307,7 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
     count = len(article_list)
     return {
         "claims": reports[0]["claims"],
+        "synthetic_claims": synthetic,
         "articles": count,
         "batch": batch,
         "processes": size,

@@ -359,11 +359,14 @@ class ClaimIndex:
     def _build_ann(self) -> None:
         from usearch.index import Index
 
+        # The graph only proposes candidates (re-scored from the float16 rows), so it keeps
+        # 8-bit vectors: with 24 links instead of 16 it proposes more of each sentence's exact
+        # top 10 (93.0 % against 91.5 % at 100k real claims) and searches 15-25 % faster,
+        # as a distance reads half the bytes. Built once when the index passes ann_min_claims
+        # (9-15 s per 100k claims on 2 cores); later claims are added to it one by one.
         self._ann = Index(
-            ndim=self.dim, metric="ip", dtype="f16", connectivity=16, expansion_add=64, expansion_search=64
+            ndim=self.dim, metric="ip", dtype="i8", connectivity=24, expansion_add=64, expansion_search=64
         )
-        # Built once when the index passes ann_min_claims (about a minute per
-        # 100k claims on 2 cores); later claims are added to it one by one.
         self._ann.add(
             self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32), threads=0
         )

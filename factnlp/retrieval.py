@@ -220,7 +220,7 @@ class ClaimIndex:
             lexical = self.lexical_scores(sentences)
             pool = self._ann_pool(neighbour_keys[start : start + len(sentences)], lexical)
             start += len(sentences)
-            best, second = self._top_two(vectors @ self._rows_float32(pool).T)
+            best, second = self._top_two(vectors @ self._float32_at(pool).T)
             results[position] = self._rank(pool, best, second, lexical[pool], vectors, top_k=top_k, min_score=min_score)
         return results
 
@@ -347,7 +347,7 @@ class ClaimIndex:
             similarities[:, start:stop] = queries @ chunk.T
         return similarities
 
-    def _rows_float32(self, rows: np.ndarray) -> np.ndarray:
+    def _float32_at(self, rows: np.ndarray) -> np.ndarray:
         """Some vector rows (by position), widened to float32 for a matrix product."""
         return _FLOAT16_TO_32.take(self._vectors.view(np.uint16)[rows])
 
@@ -417,7 +417,7 @@ class ClaimIndex:
         return best, second
 
     def _best_sentences(self, rows: np.ndarray, sentence_vectors: np.ndarray, *, keep: int = 3, margin: float = 0.15):
-        similarities = self._rows_float32(rows) @ sentence_vectors.T
+        similarities = self._float32_at(rows) @ sentence_vectors.T
         order = np.argsort(-similarities, axis=1, kind="stable")[:, :keep]
         ordered = np.take_along_axis(similarities, order, axis=1)
         close = ordered >= ordered[:, :1] - margin

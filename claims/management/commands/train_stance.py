@@ -13,8 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, default=DEFAULT_ARTIFACT)
-        parser.add_argument("--no-refit", action="store_true", help="ship the model trained without the dev split")
 
     def handle(self, *args, **options):
-        card = train_stance(output=options["output"], refit=not options["no_refit"])
+        card = train_stance(output=options["output"])
         self.stdout.write(self.style.SUCCESS(f"stance model {card['version']} written to {options['output']}"))

@@ -151,7 +151,8 @@ def out_of_fold_scores(
     without the pair's fold: ``fit(indices)`` trains on those rows and returns a booster."""
     folds = np.array([selection_fold(pair) for pair in pairs])
     scores = {rounds: np.zeros((len(pairs), len(STANCES))) for rounds in checkpoints}
-    for fold in range(SELECTION_FOLDS):
+    # Five fits of MAX_ROUNDS each take most of the training's time: say how far they are.
+    for fold in progress(range(SELECTION_FOLDS), total=SELECTION_FOLDS, label="out-of-fold stance models"):
         held_out = np.flatnonzero(folds == fold)
         if held_out.size == 0:
             continue
@@ -201,7 +202,7 @@ def add_cross_lingual_copies(
 
 
 def fit_calibration(raw: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
-    """Temperature and per-class bias minimising weighted log-loss on the dev split."""
+    """Temperature and per-class bias minimising weighted log-loss on held-out predictions."""
     from scipy.optimize import minimize
 
     def loss(params: np.ndarray) -> float:
@@ -215,8 +216,8 @@ def fit_calibration(raw: np.ndarray, labels: np.ndarray, weights: np.ndarray) ->
     return float(np.exp(result.x[0])), np.concatenate([[0.0], result.x[1:]])
 
 
-def dev_scores(predicted: np.ndarray, labels: np.ndarray, sources: np.ndarray) -> dict[str, dict[str, float]]:
-    """Macro-F1 per dev corpus (ANS in its own three classes) and the FNC-1 score."""
+def held_out_scores(predicted: np.ndarray, labels: np.ndarray, sources: np.ndarray) -> dict[str, dict[str, float]]:
+    """Macro-F1 per held-out corpus (ANS in its own three classes) and the FNC-1 score."""
     report = {}
     for source in sorted(set(sources.tolist())):
         mask = sources == source
@@ -237,11 +238,11 @@ def dev_scores(predicted: np.ndarray, labels: np.ndarray, sources: np.ndarray) -
 
 
 def tune_offsets(probabilities: np.ndarray, labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """Per-class log-offsets maximising mean dev macro-F1 over corpora (coordinate search)."""
+    """Per-class log-offsets maximising mean held-out macro-F1 over corpora (coordinate search)."""
     log_probs = np.log(probabilities + 1e-12)
 
     def objective(offsets: np.ndarray) -> float:
-        report = dev_scores(np.argmax(log_probs + offsets, axis=1), labels, sources)
+        report = held_out_scores(np.argmax(log_probs + offsets, axis=1), labels, sources)
         mean = float(np.mean([entry["macro_f1"] for entry in report.values()]))
         # The FNC-1 score target (85) must hold in the same model: trading it away costs.
         shortfall = max(0.0, FNC_SCORE_FLOOR - report["fnc1"]["fnc_score"]) if "fnc1" in report else 0.0
@@ -282,14 +283,14 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
     all_labels = labels_of(all_pairs)
     all_weights = sample_weights(all_pairs)
 
-    def fit(indices: np.ndarray, rounds: int, *, seed: int, log_every: int):
+    def fit(indices: np.ndarray, rounds: int, *, seed: int):
         # Pair weights stay those of the whole training set, so each fold's model weighs the
         # corpora and classes as the final model does.
         rows, labels, weights = add_cross_lingual_copies(
             all_rows[indices], all_labels[indices], all_weights[indices], rng=np.random.default_rng(seed)
         )
         dataset = lightgbm.Dataset(rows, labels, weight=weights, feature_name=list(FEATURE_NAMES))
-        return lightgbm.train(PARAMS, dataset, rounds, callbacks=[lightgbm.log_evaluation(log_every)])
+        return lightgbm.train(PARAMS, dataset, rounds)
 
     # Model selection on held-out topics: calibrate and tune decisions at every checkpoint on
     # the out-of-fold predictions, keep the number of rounds with the best mean macro-F1 over
@@ -300,7 +301,7 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
         all_rows,
         all_pairs,
         checkpoints=checkpoints,
-        fit=lambda indices: fit(indices, MAX_ROUNDS, seed=SEED, log_every=100),
+        fit=lambda indices: fit(indices, MAX_ROUNDS, seed=SEED),
     )
     print(f"out-of-fold scores in {time.monotonic() - fold_started:.0f} s", file=sys.stderr)
     scored = np.array([pair.source in SELECTION_SOURCES for pair in all_pairs])
@@ -314,7 +315,7 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
         temperature_here, bias_here = fit_calibration(raw, scored_labels, calibration_weights)
         probabilities = softmax(raw / temperature_here + bias_here)
         offsets_here = tune_offsets(probabilities, scored_labels, scored_sources)
-        report = dev_scores(
+        report = held_out_scores(
             np.argmax(np.log(probabilities + 1e-12) + offsets_here, axis=1), scored_labels, scored_sources
         )
         mean = float(np.mean([entry["macro_f1"] for entry in report.values()]))
@@ -327,14 +328,16 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
         if best is None or mean > best[0]:
             best = (mean, rounds_here, temperature_here, bias_here, offsets_here, probabilities)
     _, rounds, temperature, bias, offsets, probabilities = best
-    oof_plain = dev_scores(np.argmax(probabilities, axis=1), scored_labels, scored_sources)
-    oof_tuned = dev_scores(np.argmax(np.log(probabilities + 1e-12) + offsets, axis=1), scored_labels, scored_sources)
+    oof_plain = held_out_scores(np.argmax(probabilities, axis=1), scored_labels, scored_sources)
+    oof_tuned = held_out_scores(
+        np.argmax(np.log(probabilities + 1e-12) + offsets, axis=1), scored_labels, scored_sources
+    )
     print(f"chosen rounds: {rounds}", file=sys.stderr)
     print(f"out of fold (argmax): {json.dumps(oof_plain)}", file=sys.stderr)
     print(f"out of fold (offsets {offsets.round(2).tolist()}): {json.dumps(oof_tuned)}", file=sys.stderr)
 
     print(f"fitting on train + dev ({len(all_pairs)} pairs) for {rounds} rounds", file=sys.stderr)
-    booster = fit(np.arange(len(all_pairs)), rounds, seed=SEED + 1, log_every=100)
+    booster = fit(np.arange(len(all_pairs)), rounds, seed=SEED + 1)
 
     model_text = booster.model_to_string(num_iteration=rounds)
     model_file = output.with_suffix(".lgb.txt.gz").name

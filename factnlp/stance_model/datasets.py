@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,12 @@ PROMISE_FILES = {
     "train": Path(__file__).resolve().parent / "data" / "promises_train.jsonl",
     "test": REPO_ROOT / "tests" / "nlp" / "data" / "promises_test.jsonl",
 }
+
+
+def stable_fold(key: str, folds: int) -> int:
+    """A fold number for ``key`` that is the same on every run and machine (unlike ``hash``), so
+    everything sharing a key (a claim, a topic) lands in one fold."""
+    return zlib.crc32(key.encode("utf-8")) % folds
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ ANS claims, each trained without that fold, to score those pairs (out-of-fold st
 from __future__ import annotations
 
 import sys
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
 
 from factnlp.stance_model.corpus import VectorCache, progress
-from factnlp.stance_model.datasets import LabelledPair, load_xnli
+from factnlp.stance_model.datasets import LabelledPair, load_xnli, stable_fold
 from factnlp.stance_model.features import pair_vectors
 
 NLI_CLASSES = ("entails", "contradicts", "neutral")
@@ -50,7 +49,7 @@ NLI_PARAMS = {
 
 def stacking_fold(pair: LabelledPair) -> int:
     """The fold of a sentence pair, by its claim, so a claim's pairs share one fold."""
-    return zlib.crc32(pair.claim.encode("utf-8")) % STACKING_FOLDS
+    return stable_fold(pair.claim, STACKING_FOLDS)
 
 
 def train_nli(*, embedder, pairs: Sequence[LabelledPair] = (), seed: int = 13):
@@ -71,7 +70,7 @@ def train_nli(*, embedder, pairs: Sequence[LabelledPair] = (), seed: int = 13):
             for hypothesis in hypothesis_vectors:
                 rows.append(pair_vectors(premise, hypothesis)[0])
                 labels.append(_XNLI_LABELS[en.stance])
-                groups.append(zlib.crc32(en.title.encode("utf-8")) % 5)
+                groups.append(stable_fold(en.title, 5))
     features, targets, folds = np.vstack(rows), np.array(labels), np.array(groups)
     weights = np.ones(len(targets))
     pair_folds = np.full(len(targets), -1)

@@ -25,7 +25,7 @@ import numpy as np
 from factnlp.embeddings import shared_embedder
 from factnlp.stance import STANCES
 from factnlp.stance_model.corpus import cache_dir, prepare_corpus, progress
-from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises
+from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises, stable_fold
 from factnlp.stance_model.features import FEATURE_INDEX, FEATURE_NAMES, LEXICAL_FEATURES, pair_features
 from factnlp.stance_model.metrics import fnc_score, macro_f1, per_class_f1
 from factnlp.stance_model.model import DEFAULT_ARTIFACT, softmax
@@ -141,7 +141,7 @@ def featurise_stacked(pairs: list[LabelledPair], *, name: str, full, folds: dict
 
 def selection_fold(pair: LabelledPair) -> int:
     """The cross-validation fold of a pair, by its topic, so a topic's pairs share one fold."""
-    return zlib.crc32(pair.topic.encode("utf-8")) % SELECTION_FOLDS
+    return stable_fold(pair.topic, SELECTION_FOLDS)
 
 
 def out_of_fold_scores(

@@ -57,10 +57,16 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class StanceClassifier:
-    """Booster plus calibration: feature rows in, calibrated probabilities and decisions out."""
+    """Boosters plus calibration: feature rows in, calibrated probabilities and decisions out.
 
-    def __init__(self, *, booster, card: dict, sentence_inference=None):
-        self.booster = booster
+    Several boosters (trees grown with different seeds) are an ensemble: their raw scores are
+    averaged before calibration.
+    """
+
+    def __init__(self, *, boosters, card: dict, sentence_inference=None):
+        if not boosters:
+            raise ValueError("a stance classifier needs at least one booster")
+        self.boosters = list(boosters)
         self.sentence_inference = sentence_inference  # entails/contradicts/neutral per sentence pair
         self.card = card
         self.temperature = float(card["calibration"]["temperature"])
@@ -73,24 +79,34 @@ class StanceClassifier:
     def load(cls, path: Path) -> StanceClassifier:
         card = json.loads(path.read_text(encoding="utf-8"))
 
-        def booster(file_key: str, sha_key: str):
-            model_path = path.parent / card[file_key]
+        def booster(file_name: str, sha256: str):
+            model_path = path.parent / file_name
             text = gzip.decompress(model_path.read_bytes()).decode("utf-8")
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() != card[sha_key]:
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
                 raise ValueError(f"{model_path} does not match the checksum in {path.name}")
             return _Booster(model_str=text)
 
-        inference = booster("nli_model_file", "nli_model_sha256") if "nli_model_file" in card else None
-        return cls(booster=booster("model_file", "model_sha256"), card=card, sentence_inference=inference)
+        # Cards before 1.7.0 name one model file; later ones list the ensemble's members.
+        members = card.get("model_files") or [{"file": card["model_file"], "sha256": card["model_sha256"]}]
+        inference = booster(card["nli_model_file"], card["nli_model_sha256"]) if "nli_model_file" in card else None
+        return cls(
+            boosters=[booster(member["file"], member["sha256"]) for member in members],
+            card=card,
+            sentence_inference=inference,
+        )
 
     def infer_sentences(self, rows: np.ndarray) -> np.ndarray:
         """(entails, contradicts, neutral) probabilities of [u, v, |u-v|, u*v] rows."""
         return np.asarray(self.sentence_inference.predict(rows, num_threads=1))
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1), dtype=np.float64).reshape(
-            len(rows), len(STANCES)
-        )
+        scores = [
+            np.asarray(booster.predict(rows, raw_score=True, num_threads=1), dtype=np.float64).reshape(
+                len(rows), len(STANCES)
+            )
+            for booster in self.boosters
+        ]
+        return scores[0] if len(scores) == 1 else np.mean(scores, axis=0)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return softmax(self.raw_scores(rows) / self.temperature + self.bias)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,9 +13,10 @@ import pytest
 from factnlp.stance import STANCES, ArticleText, StanceModel, load_stance_model
 from factnlp.stance_model.classify import classify_file
 from factnlp.stance_model.datasets import load_jsonl_pairs
+from factnlp.stance_model.features import FEATURE_NAMES
 from factnlp.stance_model.lexicon import count_cues
 from factnlp.stance_model.metrics import fnc_score, macro_f1
-from factnlp.stance_model.model import TrainedStanceModel
+from factnlp.stance_model.model import StanceClassifier, TrainedStanceModel
 from factnlp.text import normalize_for_search
 
 PROMISES_TEST = Path(__file__).parent / "data" / "promises_test.jsonl"
@@ -171,3 +174,53 @@ def test_classify_file_writes_one_line_per_input(tmp_path):
     assert [o["id"] for o in out] == ["a", 7]
     assert all(o["stance"] in STANCES and 0 <= o["confidence"] <= 1 and isinstance(o["evidence"], list) for o in out)
     assert np.isfinite([o["confidence"] for o in out]).all()
+
+
+def _tiny_booster(seed: int):
+    import lightgbm
+
+    rng = np.random.default_rng(seed)
+    rows = rng.random((120, len(FEATURE_NAMES)))
+    labels = np.arange(120) % len(STANCES)
+    params = {"objective": "multiclass", "num_class": len(STANCES), "verbosity": -1, "seed": seed, "num_threads": 1}
+    return lightgbm.train(params, lightgbm.Dataset(rows, labels, feature_name=list(FEATURE_NAMES)), 3)
+
+
+def _write_ensemble_card(directory: Path, boosters) -> tuple[Path, list[dict]]:
+    members = []
+    for number, booster in enumerate(boosters):
+        text = booster.model_to_string()
+        name = f"member{number}.lgb.txt.gz"
+        (directory / name).write_bytes(gzip.compress(text.encode("utf-8")))
+        members.append({"file": name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
+    card = {
+        "version": "test",
+        "model_files": members,
+        "feature_names": list(FEATURE_NAMES),
+        "calibration": {"temperature": 1.0, "bias": [0.0] * len(STANCES)},
+        "decision_offsets": [0.0] * len(STANCES),
+    }
+    path = directory / "card.json"
+    path.write_text(json.dumps(card), encoding="utf-8")
+    return path, members
+
+
+def test_an_ensemble_artifact_averages_its_members_raw_scores(tmp_path):
+    boosters = [_tiny_booster(1), _tiny_booster(2)]
+    path, _ = _write_ensemble_card(tmp_path, boosters)
+    rows = np.random.default_rng(3).random((5, len(FEATURE_NAMES)))
+
+    classifier = StanceClassifier.load(path)
+
+    expected = np.mean([booster.predict(rows, raw_score=True) for booster in boosters], axis=0)
+    assert len(classifier.boosters) == 2
+    assert np.allclose(classifier.raw_scores(rows), expected)
+    assert not np.allclose(expected, boosters[0].predict(rows, raw_score=True)), "the members must differ"
+
+
+def test_an_ensemble_member_that_does_not_match_its_checksum_is_refused(tmp_path):
+    path, members = _write_ensemble_card(tmp_path, [_tiny_booster(1), _tiny_booster(2)])
+    (tmp_path / members[1]["file"]).write_bytes((tmp_path / members[0]["file"]).read_bytes())
+
+    with pytest.raises(ValueError, match="checksum"):
+        StanceClassifier.load(path)

@@ -112,7 +112,7 @@ def test_selection_scores_each_pair_with_a_model_fit_without_its_topic():
 
     def fit(indices):
         boosters.append(RecordingBooster(len(boosters), indices))
-        return boosters[-1]
+        return [boosters[-1]]
 
     scores = out_of_fold_scores(rows, pairs, checkpoints=[50, 100], fit=fit)
 
@@ -125,3 +125,20 @@ def test_selection_scores_each_pair_with_a_model_fit_without_its_topic():
         assert len(booster.fitted_on) + len(same_topic) <= len(pairs)
         assert scores[100][index, 0] - scores[50][index, 0] == 50
     assert len(boosters) == len({selection_fold(pair) for pair in pairs}), "one model per fold that holds pairs"
+
+
+def test_selection_scores_average_the_ensemble_members_raw_scores():
+    pairs = [
+        LabelledPair(
+            claim=f"claim {n}", title="t", body="b", stance="confirms", topic=f"fnc1:{n}", source="fnc1", language="en"
+        )
+        for n in range(40)
+    ]
+    rows = np.zeros((len(pairs), 1), dtype=np.float32)
+
+    def fit(indices):
+        return [RecordingBooster(1, indices), RecordingBooster(3, indices)]
+
+    scores = out_of_fold_scores(rows, pairs, checkpoints=[50], fit=fit)
+
+    assert np.allclose(scores[50], 2050.0), "members' raw scores are averaged, not summed or taken from one"

@@ -17,6 +17,7 @@ from factnlp.retrieval import ClaimIndex
 from factnlp.stance import ArticleText
 from sources.choices import ArticleState
 from sources.models import Article
+from sources.services import articles_mark_done
 
 from . import engine
 from .choices import BackfillState
@@ -120,15 +121,9 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
         article.language = article.language or prepared_article.language
         article.sentences = list(prepared_article.sentences)
         article.sentence_vectors = engine.vector_to_bytes(prepared_article.sentence_vectors)
-    now = timezone.now()
     with transaction.atomic():
         rows = evidence_record_many(findings=findings, model_version=stance.version)
-        # What differs per article goes through bulk_update (one statement, but its
-        # CASE expressions cost Python time per field), the rest in one plain update.
-        Article.objects.bulk_update(articles, ["language", "sentences", "sentence_vectors"])
-        Article.objects.filter(pk__in=[article.pk for article in articles]).update(
-            state=ArticleState.DONE, state_reason="", state_changed_at=now, processed_at=now, embedding_model=model.name
-        )
+        articles_mark_done(articles=articles, embedding_model=model.name)
     # A claim whose vector landed after the index snapshot, and whose backfill looked for
     # done articles before these were done, would be missed by both paths. Now that the
     # articles are done, any such claim is visible here: check the batch against it.

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from factcheck.api.exceptions import DomainError
@@ -114,6 +114,41 @@ def article_set_state(*, article_id: int, state: str, reason: str = "", **fields
     return Article.objects.filter(pk=article_id).update(
         state=state, state_reason=reason[:5000], state_changed_at=timezone.now(), **fields
     )
+
+
+def articles_mark_done(*, articles, embedding_model: str) -> None:
+    """Store each article's language, sentences and sentence vectors and mark it done.
+
+    One parameterised UPDATE per article, sent together (psycopg pipelines ``executemany``):
+    ``bulk_update`` builds a CASE expression per field in Python, which cost a worker about
+    twice as long per batch of 16 articles and gave PostgreSQL a larger statement to plan.
+    """
+    if not articles:
+        return
+    now = timezone.now()
+    per_article = [Article._meta.get_field(name) for name in ("language", "sentences", "sentence_vectors")]
+    shared = {
+        "state": ArticleState.DONE,
+        "state_reason": "",
+        "state_changed_at": now,
+        "processed_at": now,
+        "embedding_model": embedding_model,
+    }
+    shared_fields = [Article._meta.get_field(name) for name in shared]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in per_article + shared_fields)
+    shared_values = [field.get_db_prep_save(shared[field.name], connection) for field in shared_fields]
+    rows = [
+        [field.get_db_prep_save(getattr(article, field.attname), connection) for field in per_article]
+        + shared_values
+        + [article.pk]
+        for article in articles
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(Article._meta.db_table)} SET {assignments} WHERE {quote(Article._meta.pk.column)} = %s",
+            rows,
+        )
 
 
 def feed_register(*, url: str, created_by=None, **values) -> Feed:

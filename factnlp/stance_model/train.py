@@ -35,7 +35,8 @@ VERSION = "1.7.0"
 SEED = 13
 # The stance model averages the raw scores of trees grown with these seeds. One seed's trees
 # moved FNC-1 disagree F1 by 0.14 between seeds 13 and 14 on the small classes; an average
-# of several is steadier, and costs about 50 µs per pair per member at run time.
+# of several is steadier, but every member's trees run for every pair (three 200-round
+# members: 12-17 % fewer pairs/s than one 300-round model, BENCHMARKS.md §3).
 ENSEMBLE_SEEDS = (13, 14, 15)
 DEV_SHARE_FNC = 0.15
 SOURCE_WEIGHT = {"fnc1": 1.0, "baly": 4.0, "ans": 1.5, "promises": 25.0}

@@ -105,6 +105,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "factcheck.api.parsers.StrictJSONParser",
+        "factcheck.api.parsers.StrictFormParser",
+        "factcheck.api.parsers.StrictMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "factcheck.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -665,9 +665,12 @@ def _dateparser_candidates(text: str, made_on: date, language: str | None) -> It
     }
     search_dates = _search_dates()
     try:
-        hits = search_dates(text, languages=languages, settings=settings)
-    except ValueError:  # a language code dateparser does not know
-        hits = search_dates(text, languages=list(_DEFAULT_DATEPARSER_LANGUAGES), settings=settings)
+        try:
+            hits = search_dates(text, languages=languages, settings=settings)
+        except ValueError:  # a language code dateparser does not know
+            hits = search_dates(text, languages=list(_DEFAULT_DATEPARSER_LANGUAGES), settings=settings)
+    except OverflowError:  # "in 3 days" from a date near 9999-12-31 lands past the calendar
+        return
     position = 0
     for found, moment in hits or []:
         start = text.find(found, position)

@@ -215,3 +215,9 @@ def test_oversized_body_is_refused_with_413(editor_client, settings):
     response = editor_client.post("/api/v1/claims/", {"text": "x" * 20_000}, format="json")
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def test_a_promise_made_on_the_last_days_of_the_calendar_is_stored(editor_client):
+    response = _create(editor_client, text="We will open the bridge in 3 days", made_on="9999-12-30")
+
+    assert response.status_code == 201

@@ -207,3 +207,12 @@ def test_language_hint_does_not_change_own_rules() -> None:
     text = "ستنسحب القوات خلال أسبوعين"
 
     assert propose_follow_up(text=text, made_on=MONDAY, language="ar") == propose_follow_up(text=text, made_on=MONDAY)
+
+
+@pytest.mark.parametrize(
+    "text", ["We will open the bridge by Friday", "We will finish in 3 days", "سننتهي خلال ثلاثة أيام"]
+)
+def test_a_claim_made_at_the_end_of_the_calendar_gets_no_date_past_it(text: str) -> None:
+    proposal = propose_follow_up(text=text, made_on=date(9999, 12, 30))
+
+    assert proposal is None or proposal.due_on >= date(9999, 12, 30)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 
 class DomainError(Exception):
@@ -37,10 +38,14 @@ def exception_handler(exc, context):
             {"detail": "Request body is larger than the server accepts.", "code": "request_too_large"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    # A refused request must leave nothing behind: with ATOMIC_REQUESTS, DRF rolls back the
+    # request's transaction for its own exceptions only, so these two do it themselves.
     if isinstance(exc, DomainError):
+        set_rollback()
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message, "code": exc.code}
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
+        set_rollback()
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)

@@ -40,3 +40,6 @@ urlpatterns += [
     path("feeds/claims.atom", ClaimsFeed(), name="feed-claims"),
     path("feeds/claims/<int:claim_id>.atom", ClaimFeed(), name="feed-claim"),
 ]
+
+handler400 = "factcheck.api.exceptions.bad_request"
+handler404 = "factcheck.api.exceptions.not_found"

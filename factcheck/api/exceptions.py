@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -53,3 +55,26 @@ def exception_handler(exc, context):
         detail = response.data["detail"]
         response.data["code"] = getattr(detail, "code", None) or "error"
     return response
+
+
+def _api_or_default(default_view, *, status_code: int, detail: str, code: str):
+    """Django's own error page for the site, a JSON body for API paths (which DRF never saw:
+    an unmatched URL, or a request Django refused before any view ran)."""
+
+    def view(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail, "code": code}, status=status_code)
+        return default_view(request, exception)
+
+    return view
+
+
+bad_request = _api_or_default(
+    defaults.bad_request,
+    status_code=status.HTTP_400_BAD_REQUEST,
+    detail="The request could not be read (for example, too many form fields).",
+    code="bad_request",
+)
+not_found = _api_or_default(
+    defaults.page_not_found, status_code=status.HTTP_404_NOT_FOUND, detail="Not found.", code="not_found"
+)

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from factcheck.api.permissions import is_admin
+
 from .. import selectors as claim_selectors
 from ..choices import ClaimStatus, ReviewState
 from ..models import (
@@ -69,7 +71,7 @@ def pending_evidence_for(*, subscriptions: list[Subscription]) -> QuerySet[Evide
 
 def subscription_list(*, user) -> QuerySet[Subscription]:
     queryset = Subscription.objects.select_related("owner", "claim", "claimant", "tag", "webhook")
-    if user.is_staff or user.is_superuser:
+    if is_admin(user):
         return queryset
     return queryset.filter(owner=user)
 
@@ -85,7 +87,7 @@ def alert_list() -> QuerySet[Alert]:
 def delivery_list(*, user) -> QuerySet[Delivery]:
     """Every delivery for admins; for anyone else only those of their own subscriptions."""
     queryset = Delivery.objects.select_related("alert", "endpoint", "subscription").prefetch_related("attempt_log")
-    if user.is_staff or user.is_superuser:
+    if is_admin(user):
         return queryset
     return queryset.filter(subscription__owner=user)
 

@@ -1,4 +1,7 @@
-"""Roles: admins (staff), editors (group "editors") write; any other account reads.
+"""Roles: admins (superusers), editors (group "editors") write; any other account reads.
+
+The staff flag only lets an account into the Django admin, as Django means it: editors work
+there too, so it grants no API rights of its own.
 
 Anonymous requests are refused unless API_PUBLIC_READ opens safe methods.
 """
@@ -11,7 +14,7 @@ READERS_GROUP = "readers"
 
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
+    return bool(user and user.is_authenticated and user.is_superuser)
 
 
 def is_editor(user) -> bool:

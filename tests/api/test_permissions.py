@@ -88,3 +88,14 @@ def test_token_endpoint_rejects_bad_credentials(anon_client, editor):
     response = anon_client.post("/api/v1/auth/token/", {"username": "editor", "password": "wrong"}, format="json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+def test_an_editor_with_access_to_the_django_admin_gets_no_admin_rights_in_the_api(editor, editor_client):
+    # load_demo (and a newsroom using the admin as its desk) gives editors the staff flag.
+    editor.is_staff = True
+    editor.save(update_fields=["is_staff"])
+    claim = ClaimFactory()
+
+    assert editor_client.delete(f"/api/v1/claims/{claim.pk}/").status_code == 403
+    assert editor_client.post("/api/v1/webhooks/", {"url": "https://hooks.example/x"}, format="json").status_code == 403
+    assert editor_client.patch(f"/api/v1/claims/{claim.pk}/", {"tags": ["economy"]}, format="json").status_code == 200

@@ -26,6 +26,12 @@ def claimant_get_or_create(*, name: str) -> Claimant:
     if not name:
         raise DomainError("A claimant needs a name.", field="claimant")
     normalized = normalize_for_search(name)
+    if not normalized.strip():
+        # Tatweel and diacritics fold away entirely, so every such name would be one claimant.
+        raise DomainError("A claimant name needs letters, not only diacritics or tatweel.", field="claimant")
+    # Compatibility forms can grow a name past the column (one "ﷺ" is eighteen characters);
+    # names that still agree over the column's whole length are taken as the same claimant.
+    normalized = normalized[: Claimant._meta.get_field("name_normalized").max_length]
     claimant = Claimant.objects.filter(name_normalized=normalized).first()
     if claimant:
         return claimant

@@ -17,6 +17,7 @@ from .feeds import canonical_url, normalise_title
 from .models import Article, Feed, Outlet
 
 ARTICLE_BODY_MAX_CHARS = 500_000
+ARTICLE_URL_MAX_CHARS = Article._meta.get_field("url").max_length
 
 
 def outlet_for_url(url: str) -> Outlet | None:
@@ -64,6 +65,11 @@ def article_submit(
     is no URL) returns the first row untouched.
     """
     url = canonical_url(url) if url else None
+    if url and len(url) > ARTICLE_URL_MAX_CHARS:
+        # Percent-encoding turns each non-ASCII character into up to twelve.
+        raise DomainError(
+            f"The URL is longer than {ARTICLE_URL_MAX_CHARS} characters once percent-encoded.", field="url"
+        )
     title, body = (title or "").strip(), (body or "").strip()
     if not url and not (title and body):
         raise DomainError("Give a url, or a title and a body.", field="url")

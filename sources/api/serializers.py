@@ -20,10 +20,14 @@ class OutletSerializer(serializers.ModelSerializer):
         value = value.strip().lower().removeprefix("www.")
         if value and ("/" in value or "." not in value):
             raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.")
+        # The field's own validators (unique, max length) checked the value as typed;
+        # check again the form that is stored, or a capitalised duplicate reaches the database.
+        self.fields["domain"].run_validators(value)
         return value
 
     def validate_country(self, value):
-        if value and not (len(value) == 2 and value.isalpha()):
+        # ASCII only: some letters grow when upper-cased ("ß" becomes "SS").
+        if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
             raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 code such as 'KZ'.")
         return value.upper()
 

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from factcheck.api.exceptions import DomainError
+
 from .choices import ArticleOrigin, ArticleState
 from .extraction import ExtractionError, extract_article
 from .feeds import fetch_feed
@@ -98,27 +100,36 @@ def feed_poll(*, feed_id: int) -> dict | None:
             next_poll_at=now + timedelta(minutes=delay),
         )
         return {"feed": feed_id, "error": str(exc)}
-    new = 0
+    new, skipped = 0, []
     if not result.not_modified:
         for entry in result.entries:
             body = entry.text or ""
-            _article, created = article_submit(
-                origin=ArticleOrigin.FEED,
-                url=entry.url,
-                title=entry.title or "",
-                # A summary is often a teaser: with a URL, fetch the full page.
-                body="" if entry.url else body,
-                language=feed.language,
-                published_at=entry.published_at,
-                outlet=feed.outlet,
-                feed=feed,
-            )
+            try:
+                _article, created = article_submit(
+                    origin=ArticleOrigin.FEED,
+                    url=entry.url,
+                    title=entry.title or "",
+                    # A summary is often a teaser: with a URL, fetch the full page.
+                    body="" if entry.url else body,
+                    language=feed.language,
+                    published_at=entry.published_at,
+                    outlet=feed.outlet,
+                    feed=feed,
+                )
+            except DomainError as exc:
+                # One entry the service refuses (no link and no text, a link too long to
+                # store) must not stop the feed's other entries, at this poll and every next one.
+                skipped.append(exc.message)
+                continue
             new += created
+    status = f"OK: {new} new of {len(result.entries)} entries"
+    if skipped:
+        status += f", {len(skipped)} skipped ({skipped[0]})"
     Feed.objects.filter(pk=feed_id).update(
         etag=result.etag or "",
         last_modified=result.modified or "",
         last_polled_at=now,
-        last_status="Not modified" if result.not_modified else f"OK: {new} new of {len(result.entries)} entries",
+        last_status="Not modified" if result.not_modified else status[:500],
         consecutive_failures=0,
         next_poll_at=now + timedelta(minutes=feed.interval_minutes),
     )

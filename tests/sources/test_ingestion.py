@@ -142,3 +142,25 @@ def test_sweep_requeues_stranded_articles(monkeypatch):
     assert processed == [stranded.pk] and fetched == [url_only.pk]
     assert fresh.pk not in processed
     assert articles_sweep_task() == 0  # touched rows wait for the next stale period
+
+
+def test_entries_the_service_refuses_are_skipped_and_the_rest_stored(server, django_capture_on_commit_callbacks):
+    too_long = server.url("/" + "é" * 400)  # about 2,400 characters once percent-encoded
+    items = (
+        f"<item><title>Story</title><link>{server.url('/en')}</link></item>"
+        "<item><description></description></item>"  # no link, no title, no text
+        f"<item><title>Long link</title><link>{too_long}</link></item>"
+        "<item><title>Brief</title><description>A short brief of the day.</description></item>"
+    )
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    server.routes["/rss"] = lambda handler, seen: send(handler, 200, rss, {"Content-Type": "application/rss+xml"})
+    feed_row = Feed.objects.create(url=server.url("/rss"), interval_minutes=30)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        result = ingestion.feed_poll(feed_id=feed_row.pk)
+
+    assert result["new"] == 2
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Brief", "Story"]
+    feed_row.refresh_from_db()
+    assert feed_row.last_status.startswith("OK: 2 new of 4 entries, 2 skipped (")
+    assert feed_row.next_poll_at > timezone.now()

@@ -28,9 +28,8 @@ class ClaimantAdmin(admin.ModelAdmin):
     formfield_overrides = AUTO_DIRECTION
 
     def save_model(self, request, obj, form, change):
-        from factnlp.text import normalize_for_search
-
-        obj.name_normalized = normalize_for_search(obj.name)
+        # The key the API matches names by, or a claimant made here is never found again.
+        obj.name_normalized = services.claimant_name_key(obj.name)
         super().save_model(request, obj, form, change)
 
 

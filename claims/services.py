@@ -20,18 +20,25 @@ from .models import Claim, Claimant, ClaimStatusChange, Evidence, Tag
 _UNSET = object()
 
 
+def claimant_name_key(name: str) -> str:
+    """The form claimant names are matched by: spacing, case, diacritics and hamza forms folded.
+
+    Compatibility forms can grow a name past the column (one "ﷺ" is eighteen characters);
+    names that still agree over the column's whole length are taken as the same claimant.
+    """
+    normalized = normalize_for_search(" ".join(name.split()))
+    return normalized[: Claimant._meta.get_field("name_normalized").max_length]
+
+
 def claimant_get_or_create(*, name: str) -> Claimant:
     """The claimant with this name (ignoring case, diacritics and hamza forms), created if new."""
     name = " ".join(name.split())
     if not name:
         raise DomainError("A claimant needs a name.", field="claimant")
-    normalized = normalize_for_search(name)
+    normalized = claimant_name_key(name)
     if not normalized.strip():
         # Tatweel and diacritics fold away entirely, so every such name would be one claimant.
         raise DomainError("A claimant name needs letters, not only diacritics or tatweel.", field="claimant")
-    # Compatibility forms can grow a name past the column (one "ﷺ" is eighteen characters);
-    # names that still agree over the column's whole length are taken as the same claimant.
-    normalized = normalized[: Claimant._meta.get_field("name_normalized").max_length]
     claimant = Claimant.objects.filter(name_normalized=normalized).first()
     if claimant:
         return claimant

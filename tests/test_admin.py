@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from claims.models import Claim, ClaimStatusChange, Evidence
+from claims.models import Claim, Claimant, ClaimStatusChange, Evidence
 from tests.factories import ClaimantFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +123,15 @@ def test_load_demo_gives_editors_desk_rights(db):
     editors = Permission.objects.filter(group__name="editors").values_list("codename", flat=True)
     assert {"add_claim", "change_evidence"} <= set(editors)
     assert Claim.objects.filter(language="ar").count() == 3
+
+
+def test_a_claimant_added_at_the_desk_is_found_by_the_api_under_a_spelling_variant(desk, editor_client):
+    response = desk.post("/admin/claims/claimant/add/", {"name": "قاسم  جومرت   توكاييف", "kind": "person"})
+    assert response.status_code == 302
+
+    created = editor_client.post(
+        "/api/v1/claims/", {"text": "The withdrawal will be soon.", "claimant": "قاسم جومرت توكاييف"}, format="json"
+    )
+
+    assert created.status_code == 201
+    assert Claimant.objects.count() == 1

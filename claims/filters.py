@@ -8,6 +8,7 @@ from factnlp.text import normalize_for_search
 
 from .choices import ClaimKind, ClaimStatus, ReviewState, Stance
 from .models import Claim, Evidence
+from .services import claimant_name_key
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -29,9 +30,11 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["status", "kind", "language", "claimant", "tag", "q"]
 
     def filter_claimant(self, queryset, name, value):
-        if value.isdigit():
+        # isdecimal(), not isdigit(): int() refuses digits such as "²" and "①". A bigint id has at
+        # most 19 digits and int() refuses over 4,300, so longer numbers are searched as names too.
+        if value.isdecimal() and len(value) <= 19:
             return queryset.filter(claimant_id=int(value))
-        return queryset.filter(claimant__name_normalized__contains=normalize_for_search(value))
+        return queryset.filter(claimant__name_normalized__contains=claimant_name_key(value))
 
     def filter_text(self, queryset, name, value):
         needle = normalize_for_search(value).strip()

@@ -2,16 +2,19 @@
 
 import django_filters
 
+from factcheck.api.filters import DateTimeFilter
+
 from .choices import ArticleState
 from .models import Article
 
 
 class ArticleFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices)
-    published_after = django_filters.DateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.DateTimeFilter(field_name="published_at", lookup_expr="lte")
+    published_after = DateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = DateTimeFilter(field_name="published_at", lookup_expr="lte")
+    # Ids start at 1. django-filter caps only the top (1e50), so without a floor -1e5000 reached psycopg and crashed.
     claim = django_filters.NumberFilter(
-        field_name="evidence__claim", distinct=True, help_text="Articles with evidence for this claim"
+        field_name="evidence__claim", distinct=True, min_value=1, help_text="Articles with evidence for this claim"
     )
 
     class Meta:

@@ -14,6 +14,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from factcheck.api.filters import IsoDateTimeFilter
 from factcheck.api.permissions import RolePermission, is_admin, is_editor
 
 from ..alerts import selectors, services
@@ -125,7 +126,7 @@ class WebhookViewSet(
 
 class AlertFilter(django_filters.FilterSet):
     event = django_filters.MultipleChoiceFilter(choices=AlertEvent.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Alert

@@ -1,0 +1,48 @@
+"""Query-string filters: odd values the fuzzing audit sent are answered with 200 or a 400, never a 500."""
+
+import pytest
+
+from tests.factories import ClaimantFactory, ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+HUGE_NUMBER = "9" * 5000
+
+
+def test_claimant_is_an_id_only_when_it_is_a_number_int_can_read(reader_client):
+    claim = ClaimFactory(claimant=ClaimantFactory(name="Vladimir Putin"))
+    ClaimFactory(claimant=ClaimantFactory(name="Kassym-Jomart Tokayev"))
+
+    def found(value):
+        response = reader_client.get("/api/v1/claims/", {"claimant": value})
+        assert response.status_code == 200, response.content
+        return [c["id"] for c in response.json()["results"]]
+
+    arabic_indic_id = str(claim.claimant_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert found(str(claim.claimant_id)) == found(arabic_indic_id) == found("putin") == [claim.pk]
+    for value in ["²", "①", "9" * 19, "9" * 30, HUGE_NUMBER]:
+        assert found(value) == []
+
+
+@pytest.mark.parametrize("value", ["-1e999999", "-1e5000", "0"])
+def test_article_claim_below_any_id_is_refused(reader_client, value):
+    response = reader_client.get("/api/v1/articles/", {"claim": value})
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["claim"]
+
+
+@pytest.mark.parametrize("parameter", ["published_after", "published_before"])
+def test_article_date_with_utc_offset_the_database_cannot_store_is_refused(reader_client, parameter):
+    for offset in ["Z", "+14:00", "-12:00", "+15:59"]:
+        response = reader_client.get("/api/v1/articles/", {parameter: f"2026-01-01T00:00:00{offset}"})
+        assert response.status_code == 200, (offset, response.content)
+    for offset in ["+16:00", "-16:00", "+23:59"]:
+        response = reader_client.get("/api/v1/articles/", {parameter: f"2026-01-01T00:00:00{offset}"})
+        assert response.status_code == 400, (offset, response.content)
+        assert response.json() == {parameter: ["Enter a UTC offset between -15:59 and +15:59."]}
+
+
+def test_alert_date_with_utc_offset_the_database_cannot_store_is_refused(reader_client):
+    response = reader_client.get("/api/v1/alerts/", {"created_after": "2026-01-01T00:00:00+16:00"})
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["created_after"]

@@ -7,6 +7,8 @@ reader needs a logged-in session or an API token in the query string
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
@@ -17,18 +19,40 @@ from rest_framework.authtoken.models import Token
 from ..models import Claim
 from . import selectors
 
+# Characters outside XML 1.0's Char production; Django's feed writer raises on them.
+_NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
 
 def feed_reader_allowed(request) -> bool:
     if settings.API_PUBLIC_READ or request.user.is_authenticated:
         return True
     key = request.GET.get("token", "")
-    return bool(key) and Token.objects.filter(key=key, user__is_active=True).exists()
+    # PostgreSQL text cannot hold NUL, so no stored key has one, and the lookup would raise.
+    return bool(key) and "\x00" not in key and Token.objects.filter(key=key, user__is_active=True).exists()
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return _NOT_XML_CHARACTER.sub("\ufffd", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom1Feed that replaces characters XML 1.0 forbids, so one stored control character cannot break a feed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_safe, args), **{name: _xml_safe(value) for name, value in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_safe, args), **{name: _xml_safe(value) for name, value in kwargs.items()})
 
 
 class ClaimsFeed(Feed):
     """Every claim's status changes and accepted evidence, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     title = "Claim tracker: status changes and accepted evidence"
     subtitle = "Claims whose status changed, and later reporting editors accepted as evidence."
     link = "/api/v1/claims/"

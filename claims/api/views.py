@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -38,6 +39,13 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
 
     def get_queryset(self):
         return selectors.claim_list()
+
+    def filter_queryset(self, queryset):
+        # The list's filters (?made_after=..., ?status=...) select claims to list; a claim named
+        # by its id is found whatever the query string says (its evidence reads its own filters).
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _output(self, claim, status_code=status.HTTP_200_OK):
         claim = self.get_queryset().get(pk=claim.pk)
@@ -78,7 +86,10 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @action(detail=True, methods=["get"], filterset_class=None)
     def evidence(self, request, pk=None):
         claim = self.get_object()
-        queryset = EvidenceFilter(request.query_params, queryset=selectors.evidence_list().filter(claim=claim)).qs
+        filterset = EvidenceFilter(request.query_params, queryset=selectors.evidence_list().filter(claim=claim))
+        if not filterset.is_valid():  # as /evidence/ answers: a 400 naming the parameter
+            raise translate_validation(filterset.errors)
+        queryset = filterset.qs
         page = self.paginate_queryset(queryset.order_by("-confidence", "-id"))
         return self.get_paginated_response(EvidenceOutputSerializer(page, many=True).data)
 

@@ -221,3 +221,16 @@ def test_a_promise_made_on_the_last_days_of_the_calendar_is_stored(editor_client
     response = _create(editor_client, text="We will open the bridge in 3 days", made_on="9999-12-30")
 
     assert response.status_code == 201
+
+
+def test_a_claims_own_pages_ignore_the_lists_filters_and_its_evidence_checks_its_own(reader_client):
+    claim = ClaimFactory(made_on="2022-01-10")
+    EvidenceFactory(claim=claim)
+
+    for page in ("", "history/", "evidence/", "backfills/"):
+        response = reader_client.get(f"/api/v1/claims/{claim.pk}/{page}", {"made_after": "9999-12-31"})
+        assert response.status_code == 200, (page, response.content)
+    bad = reader_client.get(f"/api/v1/claims/{claim.pk}/evidence/", {"stance": "bogus"})
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["stance"]
+    assert bad.json() == reader_client.get("/api/v1/evidence/", {"stance": "bogus"}).json()

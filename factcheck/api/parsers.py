@@ -32,7 +32,7 @@ def _problem(text: str) -> str | None:
 
 
 def unstorable_text(data) -> dict[str, list[str]]:
-    """Where ``data`` (parsed JSON, or a form's lists) holds unstorable strings: path -> problems.
+    """Where ``data`` (parsed JSON, or a form's fields) holds unstorable strings: path -> problems.
 
     Walks without recursion: a body nested a few hundred levels deep is valid JSON.
     """

@@ -72,7 +72,7 @@ def _api_or_default(default_view, *, status_code: int, detail: str, code: str):
 bad_request = _api_or_default(
     defaults.bad_request,
     status_code=status.HTTP_400_BAD_REQUEST,
-    detail="The request could not be read (for example, too many form fields).",
+    detail="The request could not be read (for example: too many form fields, or a bad Host header).",
     code="bad_request",
 )
 not_found = _api_or_default(

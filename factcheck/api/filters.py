@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 import django_filters
 from django.core.exceptions import ValidationError
 
-# Python accepts UTC offsets up to 24 hours; PostgreSQL refuses 16 hours and more with a DataError.
+# Python accepts UTC offsets up to 24 hours, to the microsecond; PostgreSQL refuses 16 hours
+# and more, and fractions of a second, with a DataError.
 _UTC_OFFSET_LIMIT = timedelta(hours=16)
 
 
 def validate_storable_utc_offset(value: datetime) -> None:
     offset = value.utcoffset()
-    if offset is not None and abs(offset) >= _UTC_OFFSET_LIMIT:
+    if offset is not None and (abs(offset) >= _UTC_OFFSET_LIMIT or offset.microseconds):
         raise ValidationError("Enter a UTC offset between -15:59 and +15:59.", code="utc_offset")
 
 

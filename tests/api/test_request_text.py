@@ -71,3 +71,10 @@ def test_problems_are_named_by_their_path_in_nested_bodies():
         "events[1]": ["Text must not contain NUL characters."],
         "options.tag": ["Text must not contain unpaired surrogate characters (U+D800 to U+DFFF)."],
     }
+
+
+def test_the_token_endpoint_uses_the_same_parsers(anon_client):
+    response = anon_client.post("/api/v1/auth/token/", data="[" * 5000 + "]" * 5000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]

@@ -74,9 +74,12 @@ class ArticleInputSerializer(StrictInputSerializer):
 
     def validate(self, attrs):
         if not attrs.get("url") and not (attrs.get("title") and attrs.get("body")):
-            raise serializers.ValidationError(
-                {"url": ["Give a url to fetch, or a title and a body."], "body": ["Required when no url is given."]}
-            )
+            # Name each field that is missing, so a client that sent a body but no title is told so.
+            errors = {"url": ["Give a url to fetch, or a title and a body."]}
+            for field in ("title", "body"):
+                if not attrs.get(field):
+                    errors[field] = ["Required when no url is given."]
+            raise serializers.ValidationError(errors)
         return attrs
 
 

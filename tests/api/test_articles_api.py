@@ -98,3 +98,19 @@ def test_outlet_validation(editor_client):
     )
     assert response.status_code == 400
     assert {"domain", "country"} <= set(response.json())
+
+
+@pytest.mark.parametrize(
+    "body,missing",
+    [
+        ({"body": "The troops left on Wednesday."}, {"url", "title"}),
+        ({"title": "Troops leave"}, {"url", "body"}),
+        ({}, {"url", "title", "body"}),
+    ],
+)
+def test_an_article_without_a_url_is_told_which_of_title_and_body_it_lacks(editor_client, body, missing):
+    response = editor_client.post("/api/v1/articles/", body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == missing
+    assert not Article.objects.exists()

@@ -5,11 +5,29 @@ from django.contrib import admin
 from django.db import models
 
 from .models import Article, Feed, Outlet
-from .services import article_enqueue
+from .services import article_enqueue, outlet_domain_key
+
+
+class OutletAdminForm(forms.ModelForm):
+    class Meta:
+        model = Outlet
+        fields = ["name", "domain", "language", "country", "reliability_note"]
+
+    def clean_domain(self):
+        # Stored as the API stores it, or URLs of this outlet never find it (and the
+        # uniqueness check, which runs after this, compares the stored form).
+        domain = self.cleaned_data["domain"]
+        if not domain:
+            return domain
+        try:
+            return outlet_domain_key(domain)
+        except UnicodeError:
+            raise forms.ValidationError("Give a bare domain such as 'reuters.com'.") from None
 
 
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
+    form = OutletAdminForm
     list_display = ["name", "domain", "language", "country"]
     search_fields = ["name", "domain"]
     list_filter = ["language", "country"]

@@ -14,15 +14,25 @@ from factnlp.text import detect_language
 
 from .choices import ArticleOrigin, ArticleState
 from .feeds import canonical_url, normalise_title
+from .fetching import ascii_host
 from .models import Article, Feed, Outlet
 
 ARTICLE_BODY_MAX_CHARS = 500_000
 ARTICLE_URL_MAX_CHARS = Article._meta.get_field("url").max_length
 
 
+def outlet_domain_key(host: str) -> str:
+    """A host as outlets are stored and looked up: ASCII (punycode), lower case, no root dot, no "www."
+    (raises UnicodeError for a name that is no valid host)."""
+    return ascii_host(host).removeprefix("www.")
+
+
 def outlet_for_url(url: str) -> Outlet | None:
     """The registered outlet whose domain the URL belongs to (subdomains included)."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    try:
+        host = outlet_domain_key(urlsplit(url).hostname or "")
+    except UnicodeError:
+        return None
     parts = host.split(".")
     candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)]
     outlets = {o.domain.lower(): o for o in Outlet.objects.filter(domain__in=candidates)}

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
 from ..models import Article, Feed, Outlet
-from ..services import ARTICLE_BODY_MAX_CHARS
+from ..services import ARTICLE_BODY_MAX_CHARS, outlet_domain_key
 
 
 class OutletSerializer(serializers.ModelSerializer):
@@ -17,9 +17,14 @@ class OutletSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_domain(self, value):
-        value = value.strip().lower().removeprefix("www.")
+        value = value.strip()
         if value and ("/" in value or "." not in value):
             raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.")
+        try:
+            # The form article URLs carry once canonical: ASCII (punycode), lower case, no root dot.
+            value = outlet_domain_key(value)
+        except UnicodeError:
+            raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.") from None
         # The field's own validators (unique, max length) checked the value as typed;
         # check again the form that is stored, or a capitalised duplicate reaches the database.
         self.fields["domain"].run_validators(value)

@@ -83,3 +83,43 @@ def test_article_url_longer_than_the_column_once_canonical_is_refused(editor_cli
     assert response.status_code == 400, response.content
     assert "url" in response.json()
     assert not Article.objects.exists()
+
+
+def test_an_outlet_with_a_non_ascii_domain_is_found_by_its_articles_urls(editor_client):
+    registered = editor_client.post("/api/v1/outlets/", {"name": "الحدث", "domain": "الحدث.example."}, format="json")
+    assert registered.status_code == 201, registered.content
+    assert registered.json()["domain"] == "xn--mgbifi7h.example"
+
+    article = editor_client.post("/api/v1/articles/", {"url": "https://www.الحدث.example/news/1"}, format="json")
+
+    assert article.status_code == 201, article.content
+    assert Article.objects.get().outlet_id == registered.json()["id"]
+    again = editor_client.post("/api/v1/outlets/", {"name": "d", "domain": "WWW.XN--MGBIFI7H.example"}, format="json")
+    assert again.status_code == 400 and "domain" in again.json()
+
+
+def test_the_desk_stores_outlet_domains_as_the_api_does(client, admin_user):
+    client.force_login(admin_user)
+
+    response = client.post("/admin/sources/outlet/add/", {"name": "Al Hadath", "domain": "WWW.Alhadath.example."})
+
+    assert response.status_code == 302
+    assert Outlet.objects.get().domain == "alhadath.example"
+
+
+def test_the_migration_folds_outlet_domains_stored_as_typed():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sources.migrations.0002_outlet_domains_ascii")
+    arabic, kept, clash = (
+        Outlet.objects.create(name="a", domain="الحدث.example"),
+        Outlet.objects.create(name="b", domain="reuters.com"),
+        Outlet.objects.create(name="c", domain="Reuters.com."),
+    )
+
+    migration.forwards(apps, None)
+
+    arabic.refresh_from_db(), kept.refresh_from_db(), clash.refresh_from_db()
+    assert (arabic.domain, kept.domain, clash.domain) == ("xn--mgbifi7h.example", "reuters.com", "Reuters.com.")

@@ -21,8 +21,8 @@ class OutletAdminForm(forms.ModelForm):
             return domain
         try:
             return outlet_domain_key(domain)
-        except UnicodeError:
-            raise forms.ValidationError("Give a bare domain such as 'reuters.com'.") from None
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 @admin.register(Outlet)

@@ -22,16 +22,24 @@ ARTICLE_URL_MAX_CHARS = Article._meta.get_field("url").max_length
 
 
 def outlet_domain_key(host: str) -> str:
-    """A host as outlets are stored and looked up: ASCII (punycode), lower case, no root dot, no "www."
-    (raises UnicodeError for a name that is no valid host)."""
-    return ascii_host(host).removeprefix("www.")
+    """A host as outlets are stored and looked up: ASCII (punycode), lower case, no root dot, no "www.".
+
+    Raises ValueError, with a message for the user, for anything that is not a bare host name.
+    """
+    host = host.strip()
+    if "/" in host or "." not in host:
+        raise ValueError("Give a bare domain such as 'reuters.com'.")
+    try:
+        return ascii_host(host).removeprefix("www.")
+    except UnicodeError:  # an empty or over-long label
+        raise ValueError("Give a bare domain such as 'reuters.com'.") from None
 
 
 def outlet_for_url(url: str) -> Outlet | None:
     """The registered outlet whose domain the URL belongs to (subdomains included)."""
     try:
         host = outlet_domain_key(urlsplit(url).hostname or "")
-    except UnicodeError:
+    except ValueError:
         return None
     parts = host.split(".")
     candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)]

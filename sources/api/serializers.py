@@ -17,14 +17,13 @@ class OutletSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_domain(self, value):
-        value = value.strip()
-        if value and ("/" in value or "." not in value):
-            raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.")
+        if not value.strip():
+            return ""
         try:
             # The form article URLs carry once canonical: ASCII (punycode), lower case, no root dot.
             value = outlet_domain_key(value)
-        except UnicodeError:
-            raise serializers.ValidationError("Give a bare domain such as 'reuters.com'.") from None
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
         # The field's own validators (unique, max length) checked the value as typed;
         # check again the form that is stored, or a capitalised duplicate reaches the database.
         self.fields["domain"].run_validators(value)

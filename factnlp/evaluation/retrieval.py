@@ -17,9 +17,9 @@ import numpy as np
 
 from factnlp.embeddings import Embedder, load_embedder
 from factnlp.evaluation import default_data_dir
-from factnlp.evaluation.clef import clean_tweet, load_split, load_verified_claims
+from factnlp.evaluation.clef import load_split, load_verified_claims
+from factnlp.queries import query_sentences
 from factnlp.retrieval import ClaimIndex
-from factnlp.text import split_sentences
 
 METRIC_DEPTHS = (1, 3, 5, 10, 20)
 
@@ -73,27 +73,11 @@ def build_clef_index(*, data_dir: Path, embedder: Embedder, lexical_weight: floa
     return index
 
 
-def tweet_sentences(tweet: str, *, split: bool = False) -> list[str]:
-    """A tweet as the 'article' the index is searched with: its cleaned text (and sentences).
-
-    The author's display name from the embed signature is kept, like an article's
-    byline, because fact-checks often name who said it ("Ilhan Omar said ...");
-    on train and dev this added about 0.01-0.02 MAP@5 over the bare text.
-    """
-    cleaned = clean_tweet(tweet)
-    sentences = [f"{cleaned.text} {cleaned.author}".strip() or tweet]
-    if split:
-        pieces = split_sentences(cleaned.text, language="en")
-        if len(pieces) > 1:
-            sentences += pieces
-    return sentences
-
-
 def rank_tweets(
     *, index: ClaimIndex, tweets: dict[int, str], embedder: Embedder, depth: int = 20, split: bool = False
 ) -> dict[int, list[int]]:
     """The top ``depth`` claim ids per tweet, as ClaimIndex.search orders them for an article."""
-    per_tweet = {tweet_id: tweet_sentences(text, split=split) for tweet_id, text in tweets.items()}
+    per_tweet = {tweet_id: query_sentences(text, split=split, language="en") for tweet_id, text in tweets.items()}
     flat = [sentence for sentences in per_tweet.values() for sentence in sentences]
     vectors = embedder.embed(list(flat))
     rankings: dict[int, list[int]] = {}

@@ -132,7 +132,7 @@ def test_map_at_k_follows_trec_eval_conventions():
 
 
 def test_tweet_cleaning_keeps_words_and_author_but_drops_links():
-    from factnlp.evaluation.clef import clean_tweet
+    from factnlp.queries import clean_tweet
 
     tweet = (
         '"Hurricane Dorian washed up bricks of cocaine?#FloridaMan pic.twitter.com/ApEtNvR7tb '

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import matching
+from . import matching, search
 
 
 @shared_task(acks_late=True)
@@ -28,6 +28,13 @@ def claim_backfill_task(run_id: int) -> dict | None:
     if run is None:
         return None
     return {"run": run.pk, "articles": run.articles_done, "evidence": run.evidence_found}
+
+
+@shared_task(ignore_result=False)
+def claims_search_task(text: str, limit: int, min_score: float) -> list[dict]:
+    """A web request waits for this one (``GET /api/v1/claims/search/``), on its own queue so that
+    a backlog of articles does not hold it up; nothing is written, so a lost run needs no retry."""
+    return search.claims_search(text=text, limit=limit, min_score=min_score)
 
 
 from .alerts.tasks import *  # noqa: E402,F401,F403  (Celery autodiscovers only <app>.tasks)

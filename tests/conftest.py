@@ -130,7 +130,7 @@ def _celery_worker(settings, *pool_options: str):
             *pool_options,
             "--loglevel=INFO",
             "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CLAIM_SEARCH_QUEUE}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -146,7 +146,8 @@ def _celery_worker(settings, *pool_options: str):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+            for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.CLAIM_SEARCH_QUEUE):
+                conn.default_channel.queue_purge(queue)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             replies = app.control.ping(timeout=1.0)

@@ -162,3 +162,25 @@ class BackfillRunSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+
+
+SEARCH_TEXT_MAX_CHARS = 2000
+SEARCH_MAX_RESULTS = 50
+
+
+class ClaimSearchInputSerializer(StrictInputSerializer):
+    text = serializers.CharField(max_length=SEARCH_TEXT_MAX_CHARS, trim_whitespace=True)
+    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX_RESULTS, default=10)
+    min_score = serializers.FloatField(min_value=0.0, max_value=2.0, required=False)  # DRF refuses NaN and inf
+
+
+class ClaimSearchHitSerializer(serializers.Serializer):
+    claim = ClaimOutputSerializer()
+    score = serializers.FloatField(help_text="What ranks the results: semantic + shared-word agreement.")
+    semantic_score = serializers.FloatField(help_text="Cosine similarity of the text and the claim, across languages.")
+    lexical_score = serializers.FloatField(help_text="BM25 agreement of their words (Arabic spelling folded), 0..1.")
+
+
+class ClaimSearchOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ClaimSearchHitSerializer(many=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("FACTCHECK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -125,6 +126,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="2000/minute"),
+        # Each search occupies a worker process for a moment; per client, on top of the above.
+        "claim_search": env.str("API_THROTTLE_CLAIM_SEARCH", default="60/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -166,10 +169,30 @@ else:
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = None
+    # Only claim searches keep a result (the web request waits for it); files serve
+    # when there is no Redis, as they do for the messages.
+    (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+
+
+def celery_queues(default_queue: str) -> tuple[str, list[Queue]]:
+    """The claim-search queue beside the default one, and both as the queues a worker consumes.
+
+    A web request waits on each claim search; on its own queue it is taken at the next free
+    slot (workers take from their queues in turn) instead of after every article waiting.
+    A worker started without -Q consumes both; ``-Q <default>.search`` makes a search-only one.
+    """
+    search_queue = f"{default_queue}.search"
+    return search_queue, [Queue(default_queue), Queue(search_queue)]
+
+
+CLAIM_SEARCH_QUEUE, CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)
+# How long a claim search request waits for a worker before answering 503.
+CLAIM_SEARCH_TIMEOUT_SECONDS = env.float("CLAIM_SEARCH_TIMEOUT_SECONDS", default=10.0)
+CELERY_TASK_IGNORE_RESULT = True  # tasks that return something a caller reads say so (claims_search_task)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, env
+from .base import REST_FRAMEWORK, celery_queues, env
 
 REQUIRE_SERVICES = env.bool("FACTCHECK_REQUIRE_SERVICES", default=False)
 
@@ -52,6 +52,7 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Its own queue, so a test run never feeds (or is fed by) another worker on the same Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=f"factcheck-test-{os.getpid()}")
+CLAIM_SEARCH_QUEUE, CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-not-secret")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -117,3 +117,25 @@ def test_a_prefork_pool_as_deployed_shares_its_index_caps_its_threads_and_flags_
     log = prefork_worker_log.read_text()
     assert log.count(f"Native threads per process: {threads} (pool of 2)") == 2, log
     assert "Claim index loaded before forking the pool" in log, log
+
+
+def test_a_search_by_text_is_answered_by_the_worker_across_languages(
+    celery_worker_process, editor_client, reader_client
+):
+    claim_ids = {}
+    for name, text in (("putin", PUTIN), ("tokayev", TOKAYEV)):
+        claim_ids[name] = editor_client.post(
+            "/api/v1/claims/", {"text": text, "kind": "promise"}, format="json"
+        ).json()["id"]
+    wait_for(lambda: ClaimEmbedding.objects.filter(claim_id__in=claim_ids.values()).count() == 2)
+
+    def ranked(text, **options):
+        response = reader_client.get("/api/v1/claims/search/", {"text": text, **options})
+        assert response.status_code == 200, response.content
+        return [hit["claim"]["id"] for hit in response.json()["results"]]
+
+    # Written for this test: an English paraphrase of each Arabic claim. The worker's index
+    # refreshes at most every 2 s, so the first search is repeated until it holds both claims.
+    wait_for(lambda: len(ranked("Kazakhstan", min_score=0)) == 2, interval=1.0)  # within the rate limit
+    assert ranked("Putin: the troops sent to Kazakhstan will go home when the mission ends")[0] == claim_ids["putin"]
+    assert ranked("Tokayev says the CSTO force will pull out of Kazakhstan soon")[0] == claim_ids["tokayev"]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from factcheck.api.exceptions import DomainError
 
-from . import services
+from . import search, services
 from .choices import ClaimStatus, ReviewState
 from .models import BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence, Tag
 
@@ -88,6 +92,15 @@ class ClaimAdminForm(forms.ModelForm):
         ]
 
 
+class ClaimSearchForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=search.SEARCH_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"dir": "auto", "rows": 4, "cols": 80}),
+        help_text=_("A tweet, a forwarded message or a quote, in Arabic or English."),
+    )
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     form = ClaimAdminForm
@@ -115,6 +128,40 @@ class ClaimAdmin(admin.ModelAdmin):
         (_("Follow-up"), {"fields": ["follow_up_date", "follow_up_source", "follow_up_phrase"]}),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    change_list_template = "admin/claims/claim/change_list.html"
+
+    def get_urls(self):
+        search_page = path(
+            "search-by-text/", self.admin_site.admin_view(self.search_by_text), name="claims_claim_search_by_text"
+        )
+        return [search_page, *super().get_urls()]
+
+    def search_by_text(self, request):
+        """Has this been logged already? The claims a text repeats, across languages, best first."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ClaimSearchForm(request.GET or None)
+        results, error = None, None
+        if form.is_valid():
+            try:
+                hits = search.search_in_worker(
+                    text=form.cleaned_data["text"], limit=20, min_score=settings.MATCH_MIN_RETRIEVAL_SCORE
+                )
+            except search.SearchUnavailable as unavailable:
+                error = str(unavailable)
+            else:
+                claims = Claim.objects.select_related("claimant").in_bulk([hit["claim"] for hit in hits])
+                results = [{**hit, "claim": claims[hit["claim"]]} for hit in hits if hit["claim"] in claims]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Search claims by text"),
+            "form": form,
+            "results": results,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/claims/claim/search_by_text.html", context)
 
     @admin.display(description=_("Claim"))
     def short_text(self, obj):

@@ -7,9 +7,52 @@ megabytes of index of its own.
 
 from __future__ import annotations
 
+import logging
+
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from django.conf import settings
+
 from factnlp.queries import query_sentences
 
 from . import engine
+
+logger = logging.getLogger(__name__)
+
+# A search text is embedded as one query: a tweet, a message or a quote, not a whole article.
+SEARCH_TEXT_MAX_CHARS = 2000
+
+
+class SearchUnavailable(Exception):
+    """No worker answered the search in time, or it failed there."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def search_in_worker(*, text: str, limit: int, min_score: float) -> list[dict]:
+    """:func:`claims_search` run where the claim index is loaded, waited for no longer than
+    ``CLAIM_SEARCH_TIMEOUT_SECONDS``."""
+    from .tasks import claims_search_task  # the tasks module imports this one
+
+    timeout = settings.CLAIM_SEARCH_TIMEOUT_SECONDS
+    # A search nobody waits for any more is dropped by the worker rather than run late.
+    result = claims_search_task.apply_async(
+        kwargs={"text": text, "limit": limit, "min_score": min_score},
+        queue=settings.CLAIM_SEARCH_QUEUE,
+        expires=timeout,
+    )
+    try:
+        return result.get(timeout=timeout, interval=0.05)
+    except CeleryTimeoutError:
+        raise SearchUnavailable(
+            "Claim search is busy or no worker is running; try again shortly.", code="search_unavailable"
+        ) from None
+    except Exception:
+        logger.exception("Claim search failed in the worker")
+        raise SearchUnavailable("Claim search failed; try again shortly.", code="search_failed") from None
+    finally:
+        result.forget()
 
 
 def claims_search(*, text: str, limit: int, min_score: float) -> list[dict]:

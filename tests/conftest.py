@@ -179,3 +179,18 @@ def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def no_worker(settings):
+    """Claim searches go through Redis to a queue no worker consumes, and are waited for 0.5 s."""
+    from factcheck.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis") if not settings.REQUIRE_SERVICES else pytest.fail("needs Redis")
+    app.conf.task_always_eager = False
+    settings.CLAIM_SEARCH_TIMEOUT_SECONDS = 0.5
+    yield
+    app.conf.task_always_eager = True
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CLAIM_SEARCH_QUEUE)

@@ -10,6 +10,7 @@ from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
 from ..choices import ClaimKind, ClaimStatus
 from ..models import CLAIM_TEXT_MAX_CHARS, BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence
+from ..search import SEARCH_TEXT_MAX_CHARS
 
 
 class ClaimantSerializer(serializers.ModelSerializer):
@@ -164,7 +165,6 @@ class BackfillRunSerializer(serializers.ModelSerializer):
         ]
 
 
-SEARCH_TEXT_MAX_CHARS = 2000
 SEARCH_MAX_RESULTS = 50
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
-from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
@@ -15,11 +12,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from .. import selectors, services
+from .. import search, selectors, services
 from ..claimreview import claim_review_document
 from ..filters import ClaimFilter, EvidenceFilter
 from ..models import Claimant
-from ..tasks import claims_search_task
 from .serializers import (
     BackfillRunSerializer,
     ClaimInputSerializer,
@@ -32,13 +28,9 @@ from .serializers import (
     StatusChangeOutputSerializer,
 )
 
-logger = logging.getLogger(__name__)
-
 
 class SearchUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Claim search is busy or no worker is running; try again shortly."
-    default_code = "search_unavailable"
     wait = 5  # seconds, sent as Retry-After
 
 
@@ -152,11 +144,14 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data = ClaimSearchInputSerializer(data={k: v for k, v in request.query_params.items() if k != "format"})
         data.is_valid(raise_exception=True)
         options = data.validated_data
-        hits = _search_in_worker(
-            text=options["text"],
-            limit=options["limit"],
-            min_score=options.get("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE),
-        )
+        try:
+            hits = search.search_in_worker(
+                text=options["text"],
+                limit=options["limit"],
+                min_score=options.get("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE),
+            )
+        except search.SearchUnavailable as error:
+            raise SearchUnavailable(str(error), code=error.code) from None
         # A claim deleted since the worker's index last refreshed is left out.
         claims = self.get_queryset().in_bulk([hit["claim"] for hit in hits])
         results = [{**hit, "claim": claims[hit["claim"]]} for hit in hits if hit["claim"] in claims]
@@ -169,26 +164,6 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         claim = self.get_object()
         url = request.build_absolute_uri(f"/api/v1/claims/{claim.pk}/")
         return Response(claim_review_document(claim=claim, url=url), content_type="application/ld+json")
-
-
-def _search_in_worker(*, text: str, limit: int, min_score: float) -> list[dict]:
-    """Run the search where the claim index is loaded, and wait for it (no longer than the setting)."""
-    timeout = settings.CLAIM_SEARCH_TIMEOUT_SECONDS
-    # A search nobody waits for any more is dropped by the worker rather than run late.
-    result = claims_search_task.apply_async(
-        kwargs={"text": text, "limit": limit, "min_score": min_score},
-        queue=settings.CLAIM_SEARCH_QUEUE,
-        expires=timeout,
-    )
-    try:
-        return result.get(timeout=timeout, interval=0.05)
-    except CeleryTimeoutError:
-        raise SearchUnavailable() from None
-    except Exception:
-        logger.exception("Claim search failed in the worker")
-        raise SearchUnavailable("Claim search failed; try again shortly.", code="search_failed") from None
-    finally:
-        result.forget()
 
 
 class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):

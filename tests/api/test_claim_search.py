@@ -5,7 +5,6 @@ from django.core.cache import cache
 
 from claims import engine
 from claims.models import Claim
-from factcheck.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -124,19 +123,6 @@ def test_searches_are_rate_limited_per_client(reader_client, logged_claims, sett
     finally:
         ScopedRateThrottle.THROTTLE_RATES = previous
     assert codes == [200, 200, 429]
-
-
-@pytest.fixture
-def no_worker(settings):
-    """Searches go through Redis to a queue no worker consumes."""
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis") if not settings.REQUIRE_SERVICES else pytest.fail("needs Redis")
-    app.conf.task_always_eager = False
-    settings.CLAIM_SEARCH_TIMEOUT_SECONDS = 0.5
-    yield
-    app.conf.task_always_eager = True
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CLAIM_SEARCH_QUEUE)
 
 
 def test_without_a_worker_the_search_answers_503_in_time(reader_client, no_worker):

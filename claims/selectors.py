@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from .choices import ReviewState
-from .models import Claim, ClaimStatusChange, Evidence
+from .choices import BackfillState, ClaimStatus, ReviewState
+from .models import BackfillRun, Claim, ClaimStatusChange, Evidence
 
 
 def claim_list() -> QuerySet[Claim]:
@@ -22,3 +22,21 @@ def claim_history(*, claim: Claim) -> QuerySet[ClaimStatusChange]:
 
 def evidence_list() -> QuerySet[Evidence]:
     return Evidence.objects.select_related("article", "article__outlet", "claim", "reviewed_by")
+
+
+def review_counts() -> dict:
+    """What waits for editors and the pipeline: evidence to review, open claims, backfills under way."""
+    evidence = Evidence.objects.filter(review_state=ReviewState.PENDING).aggregate(
+        pending=Count("id"), pending_high_confidence=Count("id", filter=Q(high_confidence=True))
+    )
+    backfills = dict(
+        BackfillRun.objects.filter(state__in=[BackfillState.QUEUED, BackfillState.RUNNING])
+        .values_list("state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {
+        "evidence": evidence,
+        "open_claims": Claim.objects.filter(status=ClaimStatus.OPEN).count(),
+        "backfills": {state: backfills.get(state, 0) for state in (BackfillState.QUEUED, BackfillState.RUNNING)},
+    }

@@ -10,6 +10,7 @@ from rest_framework.settings import api_settings
 from claims.alerts.feeds import ClaimFeed, ClaimsFeed
 from claims.api.alert_views import AlertViewSet, DeliveryViewSet, DueClaimListView, SubscriptionViewSet, WebhookViewSet
 from claims.api.views import ClaimViewSet, EvidenceViewSet
+from factcheck.api.status import StatusView
 from sources.api.views import ArticleViewSet, FeedViewSet, OutletViewSet
 
 router = DefaultRouter()
@@ -26,6 +27,7 @@ router.register("deliveries", DeliveryViewSet, basename="delivery")
 api_v1 = [
     # DRF's token view names its own parsers; the project's refuse what cannot be stored or decoded.
     path("auth/token/", ObtainAuthToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES), name="api-token"),
+    path("status/", StatusView.as_view(), name="status"),
     *router.urls,
 ]
 # Before the router's claims/<pk>/ route, which would otherwise take "due" for an id.

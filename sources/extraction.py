@@ -39,6 +39,10 @@ _WIDGET_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _WIDGET_LINE_MAX_WORDS = 12
+# jusText, trafilatura's fallback extractor, takes time quadratic in the number of short
+# blocks (8,000 small tables, 430 kB: half a minute; a 5 MB page of them: most of an hour).
+# Past this many elements only trafilatura's own, linear, extractor runs.
+_FALLBACK_MAX_ELEMENTS = 10_000
 
 
 class ExtractionError(ValueError):
@@ -77,18 +81,22 @@ def extract_article(
     if isinstance(html, bytes) and encoding:
         try:
             html = html.decode(encoding, errors="replace")
-        except LookupError:  # unknown charset label: let trafilatura sniff it
+        except (LookupError, UnicodeError):  # unknown or unusable charset label: let trafilatura sniff it
             pass
     if not html or not html.strip():
         raise ExtractionError("the page is empty")
-    document = _extract(html, url=url, favor_recall=False) or _extract(html, url=url, favor_recall=True)
+    tree = _parse(html)
+    fast = tree is not None and sum(1 for _ in tree.getroottree().iter()) > _FALLBACK_MAX_ELEMENTS
+    document = _extract(html, url=url, favor_recall=False, fast=fast) or _extract(
+        html, url=url, favor_recall=True, fast=fast
+    )
     if document is None or not (document.text or "").strip():
         raise ExtractionError("no article text found on the page")
     title = (document.title or "").strip()
     body = _clean_body(document.text, title=title)
     if len(body) < min_body_chars:
         raise ExtractionError(f"only {len(body)} characters of article text found (at least {min_body_chars} needed)")
-    declared = _declared_language(html)
+    declared = _declared_language(tree)
     detected = detect_language(body)
     return ExtractedArticle(
         title=title,
@@ -101,7 +109,7 @@ def extract_article(
     )
 
 
-def _extract(html: str | bytes, *, url: str | None, favor_recall: bool):
+def _extract(html: str | bytes, *, url: str | None, favor_recall: bool, fast: bool):
     return trafilatura.bare_extraction(
         html,
         url=url,
@@ -111,6 +119,7 @@ def _extract(html: str | bytes, *, url: str | None, favor_recall: bool):
         include_images=False,
         include_links=False,
         favor_recall=favor_recall,
+        fast=fast,
         deduplicate=False,
         date_extraction_params=_DATE_PARAMS,
     )
@@ -147,10 +156,20 @@ def _parse_date(value: str | None) -> date | datetime | None:
     return parsed
 
 
-def _declared_language(html: str | bytes) -> str | None:
+def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
     try:
-        tree = lxml.html.fromstring(html)
+        try:
+            return lxml.html.fromstring(html)
+        except ValueError:  # lxml takes a document declaring its encoding only as bytes
+            if not isinstance(html, str):
+                raise
+            return lxml.html.fromstring(html.encode("utf-8"))
     except (ParserError, ValueError):
+        return None
+
+
+def _declared_language(tree: lxml.html.HtmlElement | None) -> str | None:
+    if tree is None:
         return None
     candidates = [
         *tree.xpath("/html/@lang"),

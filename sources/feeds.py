@@ -128,8 +128,12 @@ def parse_feed(*, content: bytes, url: str, content_type: str | None = None) -> 
     response_headers = {"content-location": url}
     if content_type:
         response_headers["content-type"] = content_type
-    # A stream, never a string: feedparser would fetch a string that looks like a URL.
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=response_headers)
+    try:
+        # A stream, never a string: feedparser would fetch a string that looks like a URL.
+        parsed = feedparser.parse(io.BytesIO(content), response_headers=response_headers)
+    except UnicodeError as exc:
+        # feedparser skips encodings it does not know, but not codecs that always fail ("undefined").
+        raise FeedParseError(f"the feed declares an unusable character encoding ({exc})", url=url) from exc
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise FeedParseError(
@@ -149,7 +153,7 @@ def _entry(raw) -> FeedEntry:
         summary=_detail_text(raw.get("summary_detail"), raw.get("summary")),
         content=content,
         published_at=_utc(raw.get("published_parsed") or raw.get("updated_parsed")),
-        guid=(raw.get("id") or "").strip() or None,
+        guid=(raw.get("id") or "").replace("\x00", "").strip() or None,
     )
 
 
@@ -164,7 +168,10 @@ def _utc(parsed_time) -> datetime | None:
     # feedparser has already converted the feed's offset to a UTC struct_time.
     if not parsed_time:
         return None
-    return datetime.fromtimestamp(timegm(parsed_time), tz=UTC)
+    try:
+        return datetime.fromtimestamp(timegm(parsed_time), tz=UTC)
+    except (OverflowError, OSError, ValueError):  # year 0, or past 9999 once in UTC
+        return None
 
 
 def _detail_text(detail, fallback: str | None = None) -> str:
@@ -178,7 +185,8 @@ def _detail_text(detail, fallback: str | None = None) -> str:
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment, paragraphs on their own lines."""
-    if not html or not html.strip():
+    html = (html or "").replace("\x00", "")  # lxml refuses strings with NUL
+    if not html.strip():
         return ""
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -193,7 +201,9 @@ def html_to_text(html: str) -> str:
 
 
 def _collapse(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\xa0", " ").splitlines())
+    # NUL (feedparser turns "&#0;" into one) cannot be stored in PostgreSQL text.
+    text = text.replace("\x00", "").replace("\xa0", " ")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 

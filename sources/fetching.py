@@ -6,9 +6,11 @@ Plain Python (no Django): callers pass ``allow_private`` from the
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from types import MappingProxyType
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
@@ -131,8 +134,11 @@ class FetchResult:
 
     @property
     def text(self) -> str:
-        """Body decoded with the declared charset (UTF-8 when none is declared)."""
-        return self.content.decode(self.encoding or "utf-8", errors="replace")
+        """Body decoded with the declared charset (UTF-8 when none is declared or it is unusable)."""
+        try:
+            return self.content.decode(self.encoding or "utf-8", errors="replace")
+        except (LookupError, UnicodeError):  # "undefined" and "idna" fail whatever the error handler
+            return self.content.decode("utf-8", errors="replace")
 
 
 # --------------------------------------------------------------------------- addresses
@@ -203,7 +209,9 @@ def resolve_and_check(
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
             raise PermanentFetchError(f"host {host} does not exist", url=url) from exc
         raise TransientFetchError(f"DNS lookup for {host} failed: {exc}", url=url) from exc
-    except (OSError, UnicodeError) as exc:
+    except UnicodeError as exc:  # an empty or over-long label: the name can never resolve
+        raise PermanentFetchError(f"invalid host name {host!r}", url=url) from exc
+    except OSError as exc:
         raise TransientFetchError(f"DNS lookup for {host} failed: {exc}", url=url) from exc
     if not addresses:
         raise PermanentFetchError(f"host {host} has no addresses", url=url)
@@ -301,14 +309,43 @@ def _parse_target(url: str) -> _Target:
 
 
 class _Deadline:
+    """The time left for a whole request; when it runs out, the socket in use is shut down.
+
+    Socket timeouts apply to each read, so a server sending its status line and headers a
+    byte at a time could otherwise hold a worker for hours; shutting the socket down ends
+    whatever read is waiting, in http.client's header parsing as in the body loop.
+    """
+
     def __init__(self, seconds: float) -> None:
         self.started = time.monotonic()
         self.expires = self.started + seconds
         self.total = seconds
+        self.expired = False
+        self._socket: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        self._socket = sock
+
+    def _expire(self) -> None:
+        self.expired = True
+        if self._socket is not None:
+            # socket.socket's own shutdown, not SSLSocket's, which would also drop its TLS
+            # state under the thread reading from it. A socket closed meanwhile raises OSError.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
 
     def remaining(self, url: str) -> float:
         left = self.expires - time.monotonic()
-        if left <= 0:
+        if left <= 0 or self.expired:
             raise TransientFetchError(f"timed out after {self.total:g} s", url=url)
         return left
 
@@ -316,10 +353,31 @@ class _Deadline:
         return time.monotonic() - self.started
 
 
-def _open_pool(target: _Target, address: str, timeout: float) -> urllib3.HTTPConnectionPool:
+class _WatchedConnection:
+    """Hands each new socket to the request's deadline."""
+
+    def __init__(self, *args, deadline: _Deadline, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self._deadline.watch(self.sock)
+
+
+class _WatchedHTTPConnection(_WatchedConnection, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+def _open_pool(target: _Target, address: str, deadline: _Deadline) -> urllib3.HTTPConnectionPool:
     # The pool connects to the already-checked address, never to the name, so a DNS answer
     # that changes between check and connect (rebinding) cannot redirect the socket;
     # SNI and certificate checks still use the host name.
+    timeout = deadline.remaining(target.url)
     common = {
         "host": address,
         "port": target.port,
@@ -327,16 +385,21 @@ def _open_pool(target: _Target, address: str, timeout: float) -> urllib3.HTTPCon
         "retries": False,
         "maxsize": 1,
         "block": False,
+        "deadline": deadline,  # passed on to each connection
     }
     if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        pool = urllib3.HTTPSConnectionPool(
             **common,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
             ca_certs=CA_BUNDLE,
         )
-    return urllib3.HTTPConnectionPool(**common)
+        pool.ConnectionCls = _WatchedHTTPSConnection
+        return pool
+    pool = urllib3.HTTPConnectionPool(**common)
+    pool.ConnectionCls = _WatchedHTTPConnection
+    return pool
 
 
 def _send(
@@ -350,7 +413,7 @@ def _send(
 ) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
     last_error: Exception | None = None
     for address in addresses:
-        pool = _open_pool(target, address, deadline.remaining(target.url))
+        pool = _open_pool(target, address, deadline)
         try:
             response = pool.urlopen(
                 method,
@@ -400,6 +463,8 @@ def _read_body(response: urllib3.BaseHTTPResponse, *, max_bytes: int, deadline: 
             raise ResponseTooLargeError(f"response body exceeds the {max_bytes}-byte limit", url=url)
         chunks.append(chunk)
         deadline.remaining(url)
+    # A socket shut down by the deadline reads as the end of a body without Content-Length.
+    deadline.remaining(url)
     return b"".join(chunks)
 
 
@@ -435,12 +500,13 @@ def _status_error(status: int, url: str, headers: Mapping[str, str]) -> FetchErr
 
 
 def _translate_transport_error(exc: Exception, url: str, deadline: _Deadline) -> FetchError:
-    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError, socket.timeout)):
+    # NewConnectionError subclasses ConnectTimeoutError: a refused connection is no timeout.
+    if isinstance(exc, NewConnectionError) and not deadline.expired:
+        return TransientFetchError(f"could not connect: {exc}", url=url)
+    if deadline.expired or isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, TimeoutError, socket.timeout)):
         return TransientFetchError(f"timed out after {deadline.total:g} s", url=url)
     if isinstance(exc, SSLError):
         return PermanentFetchError(f"TLS failed: {exc}", url=url)
-    if isinstance(exc, NewConnectionError):
-        return TransientFetchError(f"could not connect: {exc}", url=url)
     if isinstance(exc, ProtocolError):
         return TransientFetchError(f"connection broken: {exc}", url=url)
     if isinstance(exc, DecodeError):
@@ -475,7 +541,6 @@ def safe_request(
     - ``allowed_networks``: CIDRs allowed even when private (an intranet feed you trust).
     - ``resolver``: ``(host, port) -> [address, ...]``; defaults to ``getaddrinfo``.
     """
-    deadline = _Deadline(timeout)
     method = method.upper()
     allowed_networks = tuple(allowed_networks)
     request_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "host"}
@@ -488,69 +553,75 @@ def safe_request(
     history: list[str] = []
     previous_origin: tuple[str, str, int] | None = None
 
-    while True:
-        target = _parse_target(current_url)
-        if previous_origin is not None and target.origin != previous_origin:
-            request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
-        addresses = resolve_and_check(
-            host=target.host,
-            port=target.port,
-            allow_private=allow_private,
-            allowed_networks=allowed_networks,
-            resolver=resolver,
-            url=current_url,
-        )
-        pool = response = None
-        try:
-            pool, response = _send(
-                target=target,
-                addresses=addresses,
-                method=method,
-                headers={**request_headers, "Host": target.host_header},
-                body=body,
-                deadline=deadline,
-            )
-            status = response.status
-            response_headers = {k.lower(): v for k, v in response.headers.items()}
-            location = response_headers.get("location")
-            if status in REDIRECT_STATUSES and location:
-                if len(history) >= max_redirects:
-                    raise PermanentFetchError(
-                        f"more than {max_redirects} redirects",
-                        url=current_url,
-                        status=status,
-                    )
-                history.append(current_url)
-                previous_origin = target.origin
-                current_url = urljoin(current_url, location.strip())
-                # Browsers turn a redirected POST into a GET (303 always, 301/302 for POST);
-                # 307/308 must repeat the request unchanged.
-                if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
-                    method = "GET"
-                    body = None
-                    request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _BODY_HEADERS}
-                continue
-            if raise_for_status and status >= 400:
-                raise _status_error(status, current_url, response_headers)
-            content = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current_url)
-            return FetchResult(
+    with _Deadline(timeout) as deadline:
+        while True:
+            target = _parse_target(current_url)
+            if previous_origin is not None and target.origin != previous_origin:
+                request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
+            addresses = resolve_and_check(
+                host=target.host,
+                port=target.port,
+                allow_private=allow_private,
+                allowed_networks=allowed_networks,
+                resolver=resolver,
                 url=current_url,
-                status=status,
-                headers=MappingProxyType(response_headers),
-                content=content,
-                encoding=_charset(response_headers.get("content-type")),
-                elapsed=deadline.elapsed(),
-                redirects=tuple(history),
             )
-        except FetchError:
-            raise
-        except (HTTPError, OSError) as exc:
-            raise _translate_transport_error(exc, current_url, deadline) from exc
-        finally:
-            if response is not None:
-                response.close()
-            if pool is not None:
-                pool.close()
+            pool = response = None
+            try:
+                pool, response = _send(
+                    target=target,
+                    addresses=addresses,
+                    method=method,
+                    headers={**request_headers, "Host": target.host_header},
+                    body=body,
+                    deadline=deadline,
+                )
+                status = response.status
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                location = response_headers.get("location")
+                if status in REDIRECT_STATUSES and location:
+                    if len(history) >= max_redirects:
+                        raise PermanentFetchError(
+                            f"more than {max_redirects} redirects",
+                            url=current_url,
+                            status=status,
+                        )
+                    history.append(current_url)
+                    previous_origin = target.origin
+                    try:
+                        current_url = urljoin(current_url, location.strip())
+                    except ValueError as exc:  # "http://[127.0.0.1]/", an unclosed "[::1"
+                        raise UnsupportedSchemeError(
+                            f"redirect to an invalid URL {location!r}: {exc}", url=current_url
+                        ) from exc
+                    # Browsers turn a redirected POST into a GET (303 always, 301/302 for POST);
+                    # 307/308 must repeat the request unchanged.
+                    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+                        method = "GET"
+                        body = None
+                        request_headers = {k: v for k, v in request_headers.items() if k.lower() not in _BODY_HEADERS}
+                    continue
+                if raise_for_status and status >= 400:
+                    raise _status_error(status, current_url, response_headers)
+                content = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current_url)
+                return FetchResult(
+                    url=current_url,
+                    status=status,
+                    headers=MappingProxyType(response_headers),
+                    content=content,
+                    encoding=_charset(response_headers.get("content-type")),
+                    elapsed=deadline.elapsed(),
+                    redirects=tuple(history),
+                )
+            except FetchError:
+                raise
+            except (HTTPError, OSError) as exc:
+                raise _translate_transport_error(exc, current_url, deadline) from exc
+            finally:
+                if response is not None:
+                    response.close()
+                if pool is not None:
+                    pool.close()
 
 
 def ensure_fetchable_url(

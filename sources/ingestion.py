@@ -17,9 +17,13 @@ from .extraction import ExtractionError, extract_article
 from .feeds import fetch_feed
 from .fetching import FetchError, PermanentFetchError, TransientFetchError, safe_request
 from .models import Article, Feed
-from .services import article_enqueue, article_set_state, article_submit
+from .services import ARTICLE_BODY_MAX_CHARS, article_enqueue, article_set_state, article_submit
 
 logger = logging.getLogger(__name__)
+
+# Feeds list their newest entries first. One with tens of thousands (a few MB of bare links)
+# would hold the worker past its time limit and queue a fetch for each.
+FEED_MAX_ENTRIES_PER_POLL = 500
 
 
 def _fetch_options() -> dict:
@@ -54,6 +58,9 @@ def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
     try:
         response = safe_request("GET", article.url, **_fetch_options())
         extracted = extract_article(html=response.content, url=response.url, encoding=response.encoding)
+        if len(extracted.body) > ARTICLE_BODY_MAX_CHARS:
+            # The limit submitted bodies have: matching cost grows with the text.
+            raise ExtractionError(f"the article text is longer than {ARTICLE_BODY_MAX_CHARS} characters")
     except TransientFetchError as exc:
         reason = f"Could not fetch the page yet: {exc}"
         article_set_state(
@@ -102,7 +109,7 @@ def feed_poll(*, feed_id: int) -> dict | None:
         return {"feed": feed_id, "error": str(exc)}
     new, skipped = 0, []
     if not result.not_modified:
-        for entry in result.entries:
+        for entry in result.entries[:FEED_MAX_ENTRIES_PER_POLL]:
             body = entry.text or ""
             try:
                 _article, created = article_submit(
@@ -123,14 +130,23 @@ def feed_poll(*, feed_id: int) -> dict | None:
                 continue
             new += created
     status = f"OK: {new} new of {len(result.entries)} entries"
+    if len(result.entries) > FEED_MAX_ENTRIES_PER_POLL:
+        status += f", only the first {FEED_MAX_ENTRIES_PER_POLL} read"
     if skipped:
         status += f", {len(skipped)} skipped ({skipped[0]})"
     Feed.objects.filter(pk=feed_id).update(
-        etag=result.etag or "",
-        last_modified=result.modified or "",
+        etag=_storable_validator(result.etag, field="etag"),
+        last_modified=_storable_validator(result.modified, field="last_modified"),
         last_polled_at=now,
         last_status="Not modified" if result.not_modified else status[:500],
         consecutive_failures=0,
         next_poll_at=now + timedelta(minutes=feed.interval_minutes),
     )
     return {"feed": feed_id, "new": new, "not_modified": result.not_modified}
+
+
+def _storable_validator(value: str | None, *, field: str) -> str:
+    """An ETag or Last-Modified the feed row can hold, else "": the next poll is then unconditional."""
+    if not value or len(value) > Feed._meta.get_field(field).max_length or "\x00" in value:
+        return ""
+    return value

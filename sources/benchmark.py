@@ -7,7 +7,7 @@ synthetic texts where a corpus is missing.
 from __future__ import annotations
 
 from factnlp.evaluation import default_data_dir
-from factnlp.evaluation.clef import CLEF2020_FOLDER, load_verified_claims
+from factnlp.evaluation.clef import CLEF2020_FOLDER, load_split, load_verified_claims
 from factnlp.stance_model.datasets import baly_folds, load_ans, load_baly, load_fnc1, load_xnli
 from factnlp.text import split_sentences
 
@@ -77,3 +77,18 @@ def article_texts(limit: int) -> list[tuple[str, str]]:
         if len(articles) >= limit:
             break
     return [(headline, body) for body, headline in articles.items()]
+
+
+def search_texts(limit: int) -> list[str]:
+    """Texts to search claims with: CLEF 2020 test tweets (the retrieval benchmark's queries), then its
+    train tweets; synthetic questions without the corpus."""
+    root = default_data_dir()
+    texts: list[str] = []
+    if (root / CLEF2020_FOLDER).exists():
+        for split in ("test", "train"):
+            texts += list(load_split(root, split).tweets.values())
+    index = 0
+    while len(texts) < limit:
+        index += 1
+        texts.append(f"Is it true that the budget of region {index % 97} will reach {index * 7} million?")
+    return texts[:limit]

@@ -33,7 +33,7 @@ def run(*args) -> dict:
 
 
 def test_one_run_reports_the_ratio_and_rolls_everything_back(no_corpora):
-    result = run("--claims", "30", "--articles", "4", "--batch", "2")
+    result = run("--claims", "30", "--articles", "4", "--batch", "2", "--searches", "5")
 
     assert result["claims"] == 30 and result["articles"] == 4 and result["batch"] == 2
     assert result["synthetic_claims"] == 30  # no corpora: every claim made up, and the report says so
@@ -41,6 +41,7 @@ def test_one_run_reports_the_ratio_and_rolls_everything_back(no_corpora):
     assert result["ratio"] == pytest.approx(result["articles_per_s"] / result["ceiling_articles_per_s"], rel=0.02)
     assert len(result["ceiling_seconds_before_after"]) == 2
     assert result["peak_rss_mb"] > 0
+    assert result["searches"] == 5 and 0 < result["search_ms_median"] <= result["search_ms_p95"]
     assert (Claim.objects.count(), ClaimEmbedding.objects.count(), Article.objects.count()) == (0, 0, 0)
 
 
@@ -49,8 +50,9 @@ def test_seeded_claims_are_reused_by_a_later_run_and_cleaned(no_corpora):
     assert Claim.objects.filter(claimant__name="benchmark-seed").count() == 20
     assert set(Claim.objects.values_list("language", flat=True)) == {"en"}  # detected, as the service does
 
-    result = run("--reuse", "--articles", "2", "--batch", "1")
+    result = run("--reuse", "--articles", "2", "--batch", "1", "--searches", "0")
     assert result["claims"] == 20 and Article.objects.count() == 0
+    assert "searches" not in result
 
     call_command("benchmark_pipeline", "--clean", stdout=StringIO(), stderr=StringIO())
     assert Claim.objects.count() == 0
@@ -70,7 +72,12 @@ def test_a_pool_of_processes_shares_the_articles_and_reports_the_pool(no_corpora
     try:
         command = [sys.executable, "manage.py", "benchmark_pipeline", "--reuse", "--articles", "4", "--batch", "1"]
         done = subprocess.run(
-            [*command, "--processes", "2", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            [*command, "--processes", "2", "--searches", "4", "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -83,6 +90,7 @@ def test_a_pool_of_processes_shares_the_articles_and_reports_the_pool(no_corpora
         assert result["blas_threads_per_process"] == max(1, engine.usable_cpus() // 2)
         assert result["ratio"] == pytest.approx(result["articles_per_s"] / result["ceiling_articles_per_s"], rel=0.02)
         assert result["sentences"] > 4 and result["peak_rss_mb_all_processes"] > result["peak_rss_mb"] > 0
+        assert result["searches"] == 4  # two in each process
         assert Article.objects.count() == 0
     finally:
         call_command("benchmark_pipeline", "--clean", stdout=StringIO(), stderr=StringIO())

@@ -32,12 +32,13 @@ from django.db import connections, transaction
 from claims import engine
 from claims.matching import articles_match
 from claims.models import Claim, Claimant, ClaimEmbedding
+from claims.search import claims_search
 from claims.services import text_hash
 from factnlp.evaluation import default_data_dir
 from factnlp.matching import prepare_articles
 from factnlp.stance import ArticleText
 from factnlp.text import detect_language, normalize_for_search
-from sources.benchmark import SYNTHETIC_CLAIM_PREFIX, article_texts, claim_texts
+from sources.benchmark import SYNTHETIC_CLAIM_PREFIX, article_texts, claim_texts, search_texts
 from sources.choices import ArticleOrigin
 from sources.models import Article
 
@@ -73,6 +74,13 @@ class Command(BaseCommand):
             "caps its BLAS threads as a pool process does and takes every Nth batch, and the model alone "
             "is timed the same way (needs --reuse)",
         )
+        parser.add_argument(
+            "--searches",
+            type=int,
+            default=100,
+            help="Claim searches by text (CLEF 2020 tweets) timed after the pipeline, in the same processes, "
+            "as the search API runs them in a worker (0: none)",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print a JSON summary as the last line")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--seed-only", action="store_true", help="Seed and commit the claims, measure nothing")
@@ -86,6 +94,7 @@ class Command(BaseCommand):
         articles: int,
         batch: int | None,
         processes: int,
+        searches: int,
         as_json: bool,
         seed_only: bool,
         reuse: bool,
@@ -105,7 +114,12 @@ class Command(BaseCommand):
         self._say(f"Reading texts from {default_data_dir()} ...")
         if processes > 1:
             self._report(
-                _measure_pool(article_texts(articles), batch=batch or settings.MATCH_BATCH_SIZE, size=processes)
+                _measure_pool(
+                    article_texts(articles),
+                    batch=batch or settings.MATCH_BATCH_SIZE,
+                    size=processes,
+                    queries=search_texts(searches) if searches > 0 else [],
+                )
             )
             return
         model = engine.embedder()
@@ -119,7 +133,13 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if not reuse:
                     self._seed_claims(claim_texts(claims), model)
-                result = self._measure(article_list, model, stance, batch=batch or settings.MATCH_BATCH_SIZE)
+                result = self._measure(
+                    article_list,
+                    model,
+                    stance,
+                    batch=batch or settings.MATCH_BATCH_SIZE,
+                    queries=search_texts(searches) if searches > 0 else [],
+                )
                 raise _Rollback
         except _Rollback:
             pass
@@ -159,7 +179,7 @@ class Command(BaseCommand):
         synthetic = sum(text.startswith(SYNTHETIC_CLAIM_PREFIX) for text in texts)
         self._say(f"Seeded {len(texts)} claims ({synthetic} synthetic) in {time.perf_counter() - started:.1f} s")
 
-    def _measure(self, article_list, model, stance, *, batch: int) -> dict:
+    def _measure(self, article_list, model, stance, *, batch: int, queries: list[str]) -> dict:
         engine.warm_up()  # as a worker process does when it starts
         started = time.perf_counter()
         engine.claim_index_cache.reset()
@@ -190,6 +210,7 @@ class Command(BaseCommand):
         ceiling_after = ceiling_run()
         ceiling_seconds = (ceiling_before + ceiling_after) / 2
         count = len(article_list)
+        search_ms = _time_searches(queries)
         return {
             "claims": len(engine.claim_index_cache.get()),
             "synthetic_claims": _synthetic_claims(),
@@ -206,6 +227,7 @@ class Command(BaseCommand):
             "index_load_s": round(index_seconds, 1),
             "embedder": model.name,
             "stance_model": stance.version,
+            **_search_summary(search_ms),
         }
 
     def _report(self, result: dict) -> None:
@@ -218,6 +240,31 @@ class Command(BaseCommand):
         )
         if self._json:
             self.stdout.write(json.dumps(result))
+
+
+def _time_searches(queries: list[str]) -> list[float]:
+    """Milliseconds of each claim search (query embedded, index searched), after one warm-up search."""
+    if not queries:
+        return []
+    options = {"limit": 10, "min_score": settings.MATCH_MIN_RETRIEVAL_SCORE}
+    claims_search(text=queries[0], **options)
+    timings = []
+    for text in queries:
+        started = time.perf_counter()
+        claims_search(text=text, **options)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _search_summary(timings: list[float]) -> dict:
+    if not timings:
+        return {}
+    ordered = sorted(timings)
+    return {
+        "searches": len(ordered),
+        "search_ms_median": round(float(np.median(ordered)), 1),
+        "search_ms_p95": round(float(np.percentile(ordered, 95)), 1),
+    }
 
 
 def _synthetic_claims() -> int:
@@ -267,7 +314,7 @@ class _NullEmbedder:
         return np.zeros((len(texts), self.dim), dtype=np.float32)
 
 
-def _measure_pool(article_list, *, batch: int, size: int) -> dict:
+def _measure_pool(article_list, *, batch: int, size: int, queries: list[str]) -> dict:
     """The benchmark in ``size`` forked processes, each taking every ``size``-th batch.
 
     Every phase (model alone, pipeline, model alone again) starts in all processes at
@@ -283,7 +330,11 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
     engine.load_claim_index_before_fork()
     parent_load_s = time.perf_counter() - started
     members = [
-        context.Process(target=_pool_member, args=(batches[share::size], size, barrier, results, measured), daemon=True)
+        context.Process(
+            target=_pool_member,
+            args=(batches[share::size], queries[share::size], size, barrier, results, measured),
+            daemon=True,
+        )
         for share in range(size)
     ]
     for member in members:
@@ -326,6 +377,8 @@ def _measure_pool(article_list, *, batch: int, size: int) -> dict:
         "index_refresh_s": max(report["index_refresh_s"] for report in reports),
         "embedder": reports[0]["embedder"],
         "stance_model": reports[0]["stance_model"],
+        # Every process searching at once: the latency a search sees when the pool is busy.
+        **_search_summary([ms for report in reports for ms in report["search_ms"]]),
     }
 
 
@@ -338,7 +391,7 @@ def _pss_mb(pid: str) -> float:
     return 0.0
 
 
-def _pool_member(batches, size: int, barrier, results, measured) -> None:
+def _pool_member(batches, queries, size: int, barrier, results, measured) -> None:
     """One process of :func:`_measure_pool`: set up as a pool process does, then time each phase."""
     try:
         report = {"threads": engine.limit_native_threads(processes=size)}
@@ -370,6 +423,8 @@ def _pool_member(batches, size: int, barrier, results, measured) -> None:
                 timed("ceiling_before", lambda: _embed_all(calls, model))
                 timed("pipeline", pipeline)
                 timed("ceiling_after", lambda: _embed_all(calls, model))
+                barrier.wait()
+                report["search_ms"] = _time_searches(queries)
                 raise _Rollback
         except _Rollback:
             pass

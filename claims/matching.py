@@ -216,7 +216,7 @@ def waiting_articles(*, limit: int, exclude: int | None = None) -> list[int]:
     with transaction.atomic():
         ids = list(
             Article.objects.select_for_update(skip_locked=True)
-            .filter(state=ArticleState.QUEUED)
+            .filter(state=ArticleState.QUEUED, crash_requeues=0)  # suspects are matched alone
             .exclude(body="")
             .exclude(pk=exclude)
             .order_by("pk")

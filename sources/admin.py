@@ -42,6 +42,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "state",
         "state_reason",
         "attempts",
+        "crash_requeues",
         "fetched_at",
         "processed_at",
         "created_at",

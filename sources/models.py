@@ -80,6 +80,9 @@ class Article(models.Model):
     state = models.CharField(max_length=12, choices=ArticleState.choices, default=ArticleState.QUEUED, db_index=True)
     state_reason = models.TextField(blank=True, help_text="Why processing failed, for the editor")
     attempts = models.PositiveIntegerField(default=0)
+    crash_requeues = models.PositiveIntegerField(
+        default=0, help_text="Times the sweep found it left mid-processing (a worker died) and queued it again"
+    )
     state_changed_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     # Kept so a newly logged claim can be checked against past articles without

@@ -43,7 +43,12 @@ def article_process_task(article_id: int) -> int | None:
     """
     from claims.matching import articles_match, waiting_articles
 
-    batch = [article_id] + waiting_articles(limit=settings.MATCH_BATCH_SIZE - 1, exclude=article_id)
+    # An article once left unfinished by a dying worker is matched alone: were it the cause, it
+    # would take a whole batch down with it again, and each of those would count a crash too.
+    suspect = Article.objects.filter(pk=article_id, crash_requeues__gt=0).exists()
+    batch = [article_id] + (
+        [] if suspect else waiting_articles(limit=settings.MATCH_BATCH_SIZE - 1, exclude=article_id)
+    )
     try:
         return articles_match(article_ids=batch).get(article_id)
     except Exception as exc:
@@ -72,15 +77,33 @@ def _matching_failed(article_id: int, exc: Exception) -> None:
 
 @shared_task
 def articles_sweep_task() -> int:
-    """Re-queue articles a crashed or restarted worker left behind."""
+    """Re-queue articles a crashed or restarted worker left behind.
+
+    One left ``processing`` was taken by a worker that never finished it; after
+    ``SWEEP_MAX_CRASH_REQUEUES`` such times it is failed, so an article that kills its worker
+    (out of memory, the hard time limit) does not do so every sweep for ever. One still
+    ``queued`` has only waited (a backlog, no worker running) and is queued again freely.
+    """
     stale = timezone.now() - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
     stranded = Article.objects.filter(
         state__in=[ArticleState.QUEUED, ArticleState.PROCESSING], state_changed_at__lt=stale
-    ).values_list("pk", "body")
+    ).values_list("pk", "body", "state", "crash_requeues")
     count = 0
-    for article_id, body in stranded.iterator():
+    for article_id, body, state, crash_requeues in stranded.iterator():
+        crashed = state == ArticleState.PROCESSING
+        if crashed and crash_requeues >= settings.SWEEP_MAX_CRASH_REQUEUES:
+            ingestion.article_failed(
+                article_id=article_id,
+                reason=f"Gave up: left unfinished {crash_requeues + 1} times (its worker stopped while processing it)",
+            )
+            logger.warning("sweep failed article %s, left unfinished %d times", article_id, crash_requeues + 1)
+            continue
         # Touch the row first so the next sweep does not queue it again while it waits.
-        Article.objects.filter(pk=article_id).update(state_changed_at=timezone.now(), attempts=F("attempts") + 1)
+        Article.objects.filter(pk=article_id).update(
+            state_changed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            crash_requeues=F("crash_requeues") + int(crashed),
+        )
         (article_process_task if body else article_fetch_task).delay(article_id)
         count += 1
     if count:

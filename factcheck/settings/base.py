@@ -249,6 +249,9 @@ MATCH_HIGH_CONFIDENCE = env.float("MATCH_HIGH_CONFIDENCE", default=0.8)
 MATCH_MIN_EVIDENCE_CHARS = env.int("MATCH_MIN_EVIDENCE_CHARS", default=40)
 BACKFILL_WINDOW_DAYS = env.int("BACKFILL_WINDOW_DAYS", default=90)
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=600)
+# An article left mid-processing this many times (each time its worker died: a hard time
+# limit, out of memory) is failed instead of queued again to kill the next worker.
+SWEEP_MAX_CRASH_REQUEUES = env.int("SWEEP_MAX_CRASH_REQUEUES", default=3)
 FOLLOW_UP_VAGUE_HORIZON_DAYS = env.int("FOLLOW_UP_VAGUE_HORIZON_DAYS", default=30)
 
 # --- Fetching -------------------------------------------------------------

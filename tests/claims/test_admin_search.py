@@ -38,7 +38,7 @@ def test_an_english_message_finds_the_arabic_claim_and_links_to_it(desk):
     assert response.status_code == 200
     results = response.context["results"]
     assert [hit["claim"].pk for hit in results] == [ids["putin"]]
-    assert f'/admin/claims/claim/{ids["putin"]}/change/' in response.content.decode()
+    assert f"/admin/claims/claim/{ids['putin']}/change/" in response.content.decode()
 
 
 def test_without_text_only_the_form_shows_and_no_search_runs(desk):

@@ -210,6 +210,21 @@ def test_a_task_takes_waiting_articles_along_and_their_own_tasks_find_them_done(
     assert article_process_task.run(articles[0].pk) is None
 
 
+def test_an_article_once_left_unfinished_is_matched_alone_and_never_taken_into_a_batch(settings):
+    settings.MATCH_BATCH_SIZE = 3
+    _kept, _delayed, articles = _three_articles_and_claims()
+    Article.objects.filter(pk=articles[0].pk).update(crash_requeues=1)  # its last worker died
+
+    assert article_process_task.run(articles[0].pk) is not None
+    states = dict(Article.objects.values_list("pk", "state"))
+    assert states == {articles[0].pk: "done", articles[1].pk: "queued", articles[2].pk: "queued"}
+
+    Article.objects.filter(pk=articles[2].pk).update(crash_requeues=2)
+    article_process_task.run(articles[1].pk)
+    states = dict(Article.objects.values_list("pk", "state"))
+    assert states[articles[1].pk] == "done" and states[articles[2].pk] == "queued"  # not taken along
+
+
 def test_one_failing_article_does_not_fail_the_others_of_its_batch(monkeypatch):
     from claims import matching
 

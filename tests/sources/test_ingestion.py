@@ -144,6 +144,27 @@ def test_sweep_requeues_stranded_articles(monkeypatch):
     assert articles_sweep_task() == 0  # touched rows wait for the next stale period
 
 
+def test_sweep_fails_an_article_its_workers_keep_dying_on_but_not_one_that_only_waited(monkeypatch, settings):
+    settings.SWEEP_MAX_CRASH_REQUEUES = 2
+    processed = []
+    monkeypatch.setattr("sources.tasks.article_process_task.delay", processed.append)
+    old = timezone.now() - timedelta(hours=1)
+    poison = Article.objects.create(title="t", body="b", state="processing")
+    waiting = Article.objects.create(title="t2", body="b2", state="queued")
+
+    # No task runs here, so each sweep finds the two as the last left them: the first taken by
+    # a worker that died, the second still waiting for one.
+    for _ in range(3):
+        Article.objects.exclude(state="failed").update(state_changed_at=old)
+        articles_sweep_task()
+
+    poison.refresh_from_db()
+    waiting.refresh_from_db()
+    assert processed.count(poison.pk) == 2 and poison.crash_requeues == 2
+    assert poison.state == "failed" and "left unfinished 3 times" in poison.state_reason
+    assert processed.count(waiting.pk) == 3 and waiting.crash_requeues == 0 and waiting.state == "queued"
+
+
 def test_entries_the_service_refuses_are_skipped_and_the_rest_stored(server, django_capture_on_commit_callbacks):
     too_long = server.url("/" + "é" * 400)  # about 2,400 characters once percent-encoded
     items = (

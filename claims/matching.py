@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -16,6 +17,7 @@ from factnlp.matching import ClaimText, PreparedArticle, match_article, prepare_
 from factnlp.retrieval import ClaimIndex
 from factnlp.stance import ArticleText
 from sources.choices import ArticleState
+from sources.feeds import canonical_url
 from sources.models import Article
 from sources.services import articles_mark_done
 
@@ -45,13 +47,35 @@ def claim_embed(*, claim_id: int) -> bool:
     return True
 
 
-def _claim_texts(claim_ids) -> dict[int, ClaimText]:
-    return {
-        pk: ClaimText(text=text, language=language or None, made_on=made_on)
-        for pk, text, language, made_on in Claim.objects.filter(pk__in=list(claim_ids)).values_list(
-            "pk", "text", "language", "made_on"
-        )
-    }
+@dataclass(frozen=True)
+class ClaimOrigin:
+    """Where and when a claim was made: reports from there and from before are no evidence about it."""
+
+    made_on: date | None
+    article_id: int | None
+    url: str  # canonical, as articles store theirs; "" when none was given
+
+    def admits(self, *, article_id: int, article_url: str | None, published_at: datetime | None) -> bool:
+        """Whether the article may be flagged for the claim: a later report, not the claim's own source.
+
+        The article the claim was first reported in repeats it; one published before the
+        claim was made cannot report what became of it. Unknown dates admit the article.
+        """
+        if article_id == self.article_id or (self.url and article_url == self.url):
+            return False
+        return not (self.made_on and published_at and timezone.localtime(published_at).date() < self.made_on)
+
+
+def _claim_texts(claim_ids) -> tuple[dict[int, ClaimText], dict[int, ClaimOrigin]]:
+    """What matching reads of each claim, and where it came from."""
+    texts, origins = {}, {}
+    rows = Claim.objects.filter(pk__in=list(claim_ids)).values_list(
+        "pk", "text", "language", "made_on", "first_appearance_article_id", "first_appearance_url"
+    )
+    for pk, text, language, made_on, article_id, url in rows:
+        texts[pk] = ClaimText(text=text, language=language or None, made_on=made_on)
+        origins[pk] = ClaimOrigin(made_on=made_on, article_id=article_id, url=canonical_url(url) if url else "")
+    return texts, origins
 
 
 def _record_matches(*, article_id: int, matches, model_version: str) -> int:
@@ -146,10 +170,19 @@ def _find(*, articles: list[Article], prepared: list[PreparedArticle], index: Cl
         top_k=settings.MATCH_TOP_K,
         min_score=settings.MATCH_MIN_RETRIEVAL_SCORE,
     )
-    claims = _claim_texts({c.claim_id for found in candidates for c in found})
+    claims, origins = _claim_texts({c.claim_id for found in candidates for c in found})
     stance = engine.stance_model()
     findings = []
     for article, prepared_article, found in zip(articles, prepared, candidates, strict=True):
+        # A claim deleted since the index was built has no origin, and is dropped here too.
+        found = [
+            c
+            for c in found
+            if c.claim_id in origins
+            and origins[c.claim_id].admits(
+                article_id=article.pk, article_url=article.url, published_at=article.published_at
+            )
+        ]
         matches = match_article(
             article=prepared_article,
             index=index,
@@ -200,7 +233,7 @@ def _claim_articles(article_ids: Sequence[int]) -> list[Article]:
         return []
     return list(
         Article.objects.filter(pk__in=ids, state=ArticleState.PROCESSING)
-        .only("title", "body", "language", "published_at")
+        .only("title", "body", "language", "published_at", "url")
         .order_by("pk")
     )
 
@@ -257,16 +290,19 @@ def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
     run.save(update_fields=["state", "articles_total", "articles_done", "evidence_found"])
 
     index = _small_index([(claim.pk, embedding.vector, claim.text)])
-    claims = _claim_texts([claim.pk])
+    claims, origins = _claim_texts([claim.pk])
+    origin = origins.get(claim.pk)  # None once the claim is deleted: nothing will be recorded
     stance = engine.stance_model()
     options = _match_options()
-    fields = ("pk", "title", "language", "published_at", "sentences", "sentence_vectors")
+    fields = ("pk", "url", "title", "language", "published_at", "sentences", "sentence_vectors")
     done = found = 0
     for start in range(0, run.articles_total, chunk_size):
-        for pk, title, language, published_at, sentences, vectors in articles[start : start + chunk_size].values_list(
-            *fields
-        ):
+        for pk, url, title, language, published_at, sentences, vectors in articles[
+            start : start + chunk_size
+        ].values_list(*fields):
             if not sentences or vectors is None:
+                continue
+            if origin is None or not origin.admits(article_id=pk, article_url=url, published_at=published_at):
                 continue
             # The stored sentences start with the title and cover the body.
             prepared = PreparedArticle(

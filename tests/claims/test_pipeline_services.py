@@ -1,12 +1,16 @@
 """The Django side of the pipeline: claim vectors kept once, the worker's index in sync, evidence recorded once."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from claims import engine
 from claims.matching import article_match, articles_match, backfill_start, claim_backfill, claim_embed
 from claims.models import ClaimEmbedding, Evidence
 from claims.services import claim_update, evidence_review
 from factnlp import retrieval
+from sources.feeds import canonical_url
 from sources.models import Article
 from sources.tasks import article_process_task
 from tests.factories import ClaimFactory
@@ -128,6 +132,50 @@ def test_backfill_checks_recent_articles_and_reports_progress():
     run = claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
     assert (run.state, run.articles_total, run.articles_done, run.evidence_found) == ("done", 1, 1, 1)
     assert list(Evidence.objects.values_list("article_id", flat=True)) == [article.pk]
+
+
+def _reports_of_the_withdrawal():
+    """The same report four times: the claim's source (linked), its source (by URL only), one
+    from before the claim was made, and one from after."""
+    source = _article(url=canonical_url("https://news.example/kazakhstan/troops"))
+    same_url = _article(title="Peacekeepers leave (copy)", url=canonical_url("https://news.example/kazakhstan/troops2"))
+    # Within the backfill window: the claim was made ten days ago.
+    earlier = _article(title="Peacekeepers leave (earlier)", published_at=timezone.now() - timedelta(days=15))
+    later = _article(title="Peacekeepers leave (later)", published_at=timezone.now() - timedelta(days=5))
+    return (source, same_url, earlier), later
+
+
+def _claim_from(source):
+    claim = ClaimFactory(
+        text=CLAIM,
+        made_on=timezone.localdate() - timedelta(days=10),
+        first_appearance_article=source,
+        first_appearance_url="https://NEWS.example/kazakhstan/troops2#comments",  # as an editor pasted it
+    )
+    claim_embed(claim_id=claim.pk)
+    return claim
+
+
+def test_an_article_is_flagged_only_as_a_later_report_not_as_the_claims_source_or_an_earlier_one():
+    excluded, later = _reports_of_the_withdrawal()
+    claim = _claim_from(excluded[0])
+    engine.claim_index_cache.get(force=True)
+
+    articles_match(article_ids=[a.pk for a in (*excluded, later)])
+
+    assert Article.objects.filter(state="done").count() == 4
+    assert list(Evidence.objects.filter(claim=claim).values_list("article_id", flat=True)) == [later.pk]
+
+
+def test_backfill_flags_only_later_reports_too():
+    excluded, later = _reports_of_the_withdrawal()
+    articles_match(article_ids=[a.pk for a in (*excluded, later)])  # ingested before the claim is logged
+    claim = _claim_from(excluded[0])
+
+    run = claim_backfill(run_id=backfill_start(claim_id=claim.pk).pk)
+
+    assert run.articles_done == run.articles_total == 4
+    assert list(Evidence.objects.values_list("article_id", flat=True)) == [later.pk]
 
 
 def test_backfill_progress_is_visible_in_the_api(reader_client):

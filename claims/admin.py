@@ -145,14 +145,14 @@ class ClaimAdmin(admin.ModelAdmin):
         results, error = None, None
         if form.is_valid():
             try:
-                hits = search.search_in_worker(
-                    text=form.cleaned_data["text"], limit=20, min_score=settings.MATCH_MIN_RETRIEVAL_SCORE
+                results = search.search_claims(
+                    text=form.cleaned_data["text"],
+                    limit=20,
+                    min_score=settings.MATCH_MIN_RETRIEVAL_SCORE,
+                    claims=Claim.objects.select_related("claimant"),
                 )
             except search.SearchUnavailable as unavailable:
                 error = str(unavailable)
-            else:
-                claims = Claim.objects.select_related("claimant").in_bulk([hit["claim"] for hit in hits])
-                results = [{**hit, "claim": claims[hit["claim"]]} for hit in hits if hit["claim"] in claims]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

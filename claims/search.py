@@ -55,6 +55,16 @@ def search_in_worker(*, text: str, limit: int, min_score: float) -> list[dict]:
         result.forget()
 
 
+def search_claims(*, text: str, limit: int, min_score: float, claims) -> list[dict]:
+    """:func:`search_in_worker`'s hits with their claims loaded from the ``claims`` queryset.
+
+    A claim deleted since the worker's index last refreshed is left out.
+    """
+    hits = search_in_worker(text=text, limit=limit, min_score=min_score)
+    found = claims.in_bulk([hit["claim"] for hit in hits])
+    return [{**hit, "claim": found[hit["claim"]]} for hit in hits if hit["claim"] in found]
+
+
 def claims_search(*, text: str, limit: int, min_score: float) -> list[dict]:
     """The best matching claims, best first, as JSON-ready rows (claim id and the scores that ranked it).
 

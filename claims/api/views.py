@@ -145,16 +145,14 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data.is_valid(raise_exception=True)
         options = data.validated_data
         try:
-            hits = search.search_in_worker(
+            results = search.search_claims(
                 text=options["text"],
                 limit=options["limit"],
                 min_score=options.get("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE),
+                claims=self.get_queryset(),
             )
         except search.SearchUnavailable as error:
             raise SearchUnavailable(str(error), code=error.code) from None
-        # A claim deleted since the worker's index last refreshed is left out.
-        claims = self.get_queryset().in_bulk([hit["claim"] for hit in hits])
-        results = [{**hit, "claim": claims[hit["claim"]]} for hit in hits if hit["claim"] in claims]
         context = self.get_serializer_context()
         return Response(ClaimSearchOutputSerializer({"count": len(results), "results": results}, context=context).data)
 

@@ -66,7 +66,7 @@ class ClaimOrigin:
         return not (self.made_on and published_at and timezone.localtime(published_at).date() < self.made_on)
 
 
-def _claim_texts(claim_ids) -> tuple[dict[int, ClaimText], dict[int, ClaimOrigin]]:
+def _claims_for_matching(claim_ids) -> tuple[dict[int, ClaimText], dict[int, ClaimOrigin]]:
     """What matching reads of each claim, and where it came from."""
     texts, origins = {}, {}
     rows = Claim.objects.filter(pk__in=list(claim_ids)).values_list(
@@ -170,7 +170,7 @@ def _find(*, articles: list[Article], prepared: list[PreparedArticle], index: Cl
         top_k=settings.MATCH_TOP_K,
         min_score=settings.MATCH_MIN_RETRIEVAL_SCORE,
     )
-    claims, origins = _claim_texts({c.claim_id for found in candidates for c in found})
+    claims, origins = _claims_for_matching({c.claim_id for found in candidates for c in found})
     stance = engine.stance_model()
     findings = []
     for article, prepared_article, found in zip(articles, prepared, candidates, strict=True):
@@ -290,7 +290,7 @@ def claim_backfill(*, run_id: int, chunk_size: int = 200) -> BackfillRun | None:
     run.save(update_fields=["state", "articles_total", "articles_done", "evidence_found"])
 
     index = _small_index([(claim.pk, embedding.vector, claim.text)])
-    claims, origins = _claim_texts([claim.pk])
+    claims, origins = _claims_for_matching([claim.pk])
     origin = origins.get(claim.pk)  # None once the claim is deleted: nothing will be recorded
     stance = engine.stance_model()
     options = _match_options()

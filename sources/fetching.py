@@ -488,6 +488,17 @@ def _charset(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def _check_media_type(content_type: str | None, accepted: Sequence[str], *, url: str) -> None:
+    """Refuse a declared media type outside ``accepted`` (a missing one is let through)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if not media_type:
+        return
+    for wanted in accepted:
+        if media_type == wanted or (wanted.endswith("/*") and media_type.startswith(wanted[:-1])):
+            return
+    raise PermanentFetchError(f"not a web page: the server sent {media_type}", url=url)
+
+
 def _status_error(status: int, url: str, headers: Mapping[str, str]) -> FetchError:
     if status in TRANSIENT_STATUSES:
         return TransientFetchError(
@@ -530,6 +541,7 @@ def safe_request(
     raise_for_status: bool = True,
     allowed_networks: Iterable[str] = (),
     resolver: Resolver | None = None,
+    accept_types: Sequence[str] = (),
 ) -> FetchResult:
     """Perform one HTTP(S) request with SSRF protection, following redirects by hand.
 
@@ -540,6 +552,8 @@ def safe_request(
       webhook delivery passes False to record the status instead. 2xx and 304 always return.
     - ``allowed_networks``: CIDRs allowed even when private (an intranet feed you trust).
     - ``resolver``: ``(host, port) -> [address, ...]``; defaults to ``getaddrinfo``.
+    - ``accept_types``: media types a 2xx body may have ("text/html"; "text/*" for any text);
+      another declared type is refused before the body is read. Empty: any type.
     """
     method = method.upper()
     allowed_networks = tuple(allowed_networks)
@@ -603,6 +617,8 @@ def safe_request(
                     continue
                 if raise_for_status and status >= 400:
                     raise _status_error(status, current_url, response_headers)
+                if accept_types and status < 300:
+                    _check_media_type(response_headers.get("content-type"), accept_types, url=current_url)
                 content = _read_body(response, max_bytes=max_bytes, deadline=deadline, url=current_url)
                 return FetchResult(
                     url=current_url,

@@ -21,6 +21,8 @@ from .services import ARTICLE_BODY_MAX_CHARS, article_enqueue, article_set_state
 
 logger = logging.getLogger(__name__)
 
+# What an article page may be served as; plain text is extracted as it is.
+ARTICLE_MEDIA_TYPES = ("text/*", "application/xhtml+xml", "application/xml")
 # Feeds list their newest entries first. One with tens of thousands (a few MB of bare links)
 # would hold the worker past its time limit and queue a fetch for each.
 FEED_MAX_ENTRIES_PER_POLL = 500
@@ -56,7 +58,8 @@ def article_fetch(*, article_id: int, last_attempt: bool) -> str | None:
     Article.objects.filter(pk=article_id).update(attempts=F("attempts") + 1)
     article_set_state(article_id=article_id, state=ArticleState.PROCESSING)
     try:
-        response = safe_request("GET", article.url, **_fetch_options())
+        # Images, PDFs and downloads are refused before their bytes are read.
+        response = safe_request("GET", article.url, accept_types=ARTICLE_MEDIA_TYPES, **_fetch_options())
         extracted = extract_article(html=response.content, url=response.url, encoding=response.encoding)
         if len(extracted.body) > ARTICLE_BODY_MAX_CHARS:
             # The limit submitted bodies have: matching cost grows with the text.

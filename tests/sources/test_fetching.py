@@ -104,7 +104,12 @@ def _chunked(handler, seen):
     handler.wfile.write(b"0\r\n\r\n")
 
 
+def _pdf(handler, seen):
+    send(handler, 200, b"%PDF-1.7 " + b"x" * 200_000, {"Content-Type": "Application/PDF"})
+
+
 ROUTES = {
+    "/pdf": _pdf,
     "/chunked": _chunked,
     "/ok": _ok,
     "/echo": _echo,
@@ -584,3 +589,19 @@ def test_tls_rejects_untrusted_certificate(tls_server, monkeypatch):
             allow_private=True,
             **LIMITS,
         )
+
+
+def test_a_body_of_a_type_not_accepted_is_refused_before_it_is_read(server):
+    # Read whole, the 200 kB body would hit the 100 kB limit first.
+    with pytest.raises(PermanentFetchError, match="not a web page: the server sent application/pdf"):
+        safe_request("GET", server.url("/pdf"), allow_private=True, accept_types=("text/*",), **LIMITS)
+
+    page = safe_request("GET", server.url("/ok"), allow_private=True, accept_types=("text/*",), **LIMITS)
+    assert "مرحبا" in page.text  # text/html; charset=utf-8 matches text/*
+    with pytest.raises(PermanentFetchError, match="not a web page"):
+        safe_request("GET", server.url("/ok"), allow_private=True, accept_types=("application/xml",), **LIMITS)
+    # Redirects and error pages are not judged by their type.
+    moved = safe_request(
+        "GET", server.url(f"/r302?to={server.url('/ok')}"), allow_private=True, accept_types=("text/html",), **LIMITS
+    )
+    assert moved.status == 200

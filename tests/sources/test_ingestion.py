@@ -24,6 +24,7 @@ def server():
         srv.routes["/ar"] = lambda h, s: send(h, 200, ARTICLE_AR, {"Content-Type": "text/html; charset=utf-8"})
         srv.routes["/en"] = lambda h, s: send(h, 200, ARTICLE_EN, {"Content-Type": "text/html; charset=utf-8"})
         srv.routes["/gone"] = lambda h, s: send(h, 404, b"not here")
+        srv.routes["/scan.pdf"] = lambda h, s: send(h, 200, b"%PDF-1.7 ...", {"Content-Type": "application/pdf"})
         srv.routes["/busy"] = lambda h, s: send(h, 503, b"try later")
         yield srv
 
@@ -58,6 +59,14 @@ def test_missing_page_fails_with_reason(editor_client, server, django_capture_on
     assert article.state == "failed"
     assert "404" in article.state_reason
     assert len([r for r in server.requests if r.path == "/gone"]) == 1  # permanent: not retried
+
+
+def test_a_link_to_a_pdf_fails_at_once_with_the_type_it_sent(editor_client, server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post("/api/v1/articles/", {"url": server.url("/scan.pdf")}, format="json")
+    article = Article.objects.get(pk=response.json()["id"])
+    assert article.state == "failed"
+    assert "not a web page: the server sent application/pdf" in article.state_reason
 
 
 def test_transient_errors_are_retried_then_fail(server):

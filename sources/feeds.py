@@ -6,7 +6,7 @@ import io
 import re
 from calendar import timegm
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
@@ -164,14 +164,25 @@ def _http_url(link: str | None) -> str | None:
     return link if urlsplit(link).scheme.lower() in DEFAULT_PORTS else None
 
 
+# Web feeds began in the late 1990s; an entry dated before is a broken date (often the Unix
+# epoch, 1970-01-01). Kept, it would put the article before every claim, and so out of the
+# evidence for any of them (claims.matching.ClaimOrigin) and out of every backfill window.
+EARLIEST_ENTRY_DATE = datetime(1995, 1, 1, tzinfo=UTC)
+# A day of slack for clocks and time zones; further ahead is a broken date too.
+ENTRY_DATE_FUTURE_SLACK = timedelta(days=1)
+
+
 def _utc(parsed_time) -> datetime | None:
     # feedparser has already converted the feed's offset to a UTC struct_time.
     if not parsed_time:
         return None
     try:
-        return datetime.fromtimestamp(timegm(parsed_time), tz=UTC)
+        value = datetime.fromtimestamp(timegm(parsed_time), tz=UTC)
     except (OverflowError, OSError, ValueError):  # year 0, or past 9999 once in UTC
         return None
+    if not EARLIEST_ENTRY_DATE <= value <= datetime.now(UTC) + ENTRY_DATE_FUTURE_SLACK:
+        return None
+    return value
 
 
 def _detail_text(detail, fallback: str | None = None) -> str:

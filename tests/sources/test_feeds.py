@@ -112,6 +112,21 @@ def test_rss_entries():
     assert third.summary == "ينعقد الاجتماع مساء اليوم."
 
 
+def test_entry_dates_that_cannot_be_right_are_dropped():
+    def entry(published):
+        return f"<item><title>Story {published}</title><link>https://a.example/{len(published)}</link><pubDate>{published}</pubDate></item>"
+
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        + entry("Thu, 01 Jan 1970 00:00:00 GMT")  # the epoch: a feed that lost its dates
+        + entry("Mon, 01 Jan 2120 00:00:00 GMT")
+        + entry("Mon, 10 Jan 2022 11:35:00 GMT")
+        + "</channel></rss>"
+    ).encode()
+    _title, entries = parse_feed(content=rss, url="https://a.example/feed")
+    assert [e.published_at for e in entries] == [None, None, datetime(2022, 1, 10, 11, 35, tzinfo=UTC)]
+
+
 def test_atom_entries():
     title, (english, arabic) = parse_feed(content=ATOM, url="https://world.example/feed.atom")
     assert title == "World Desk"

@@ -1,9 +1,11 @@
 """Input and output shapes of the sources API."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
+from ..feeds import ENTRY_DATE_FUTURE_SLACK
 from ..models import Article, Feed, Outlet
 from ..services import ARTICLE_BODY_MAX_CHARS, outlet_domain_key
 
@@ -75,6 +77,13 @@ class ArticleInputSerializer(StrictInputSerializer):
         if value and not value.lower().startswith(("http://", "https://")):
             raise serializers.ValidationError("Only http and https URLs can be fetched.")
         return value or None
+
+    def validate_published_at(self, value):
+        # Nothing is published in the future: a date ahead (a year mistyped, a time zone slip)
+        # is refused rather than stored, as feed entries' are dropped.
+        if value is not None and value > timezone.now() + ENTRY_DATE_FUTURE_SLACK:
+            raise serializers.ValidationError("A publication date in the future.")
+        return value
 
     def validate(self, attrs):
         if not attrs.get("url") and not (attrs.get("title") and attrs.get("body")):

@@ -59,6 +59,7 @@ def test_same_article_twice_is_one_row(editor_client):
         ({"url": "not a url"}, "url"),
         ({"title": "t", "body": "b", "outlet": 999999}, "outlet"),
         ({"title": "t", "body": "b", "published_at": "yesterday"}, "published_at"),
+        ({"title": "t", "body": "b", "published_at": "2120-01-10T10:00:00Z"}, "published_at"),
         ({"title": "t", "body": "b", "state": "done"}, "state"),
     ],
 )

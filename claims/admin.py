@@ -130,6 +130,7 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
 
     change_list_template = "admin/claims/claim/change_list.html"
+    change_form_template = "admin/claims/claim/change_form.html"
 
     def get_urls(self):
         search_page = path(

@@ -168,10 +168,13 @@ class BackfillRunSerializer(serializers.ModelSerializer):
 SEARCH_MAX_RESULTS = 50
 
 
-class ClaimSearchInputSerializer(StrictInputSerializer):
-    text = serializers.CharField(max_length=SEARCH_TEXT_MAX_CHARS, trim_whitespace=True)
+class ClaimSimilarInputSerializer(StrictInputSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX_RESULTS, default=10)
     min_score = serializers.FloatField(min_value=0.0, max_value=2.0, required=False)  # DRF refuses NaN and inf
+
+
+class ClaimSearchInputSerializer(ClaimSimilarInputSerializer):
+    text = serializers.CharField(max_length=SEARCH_TEXT_MAX_CHARS, trim_whitespace=True)
 
 
 class ClaimSearchHitSerializer(serializers.Serializer):

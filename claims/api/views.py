@@ -16,12 +16,14 @@ from .. import search, selectors, services
 from ..claimreview import claim_review_document
 from ..filters import ClaimFilter, EvidenceFilter
 from ..models import Claimant
+from ..search import SEARCH_TEXT_MAX_CHARS
 from .serializers import (
     BackfillRunSerializer,
     ClaimInputSerializer,
     ClaimOutputSerializer,
     ClaimSearchInputSerializer,
     ClaimSearchOutputSerializer,
+    ClaimSimilarInputSerializer,
     EvidenceOutputSerializer,
     EvidenceReviewInputSerializer,
     StatusChangeInputSerializer,
@@ -140,19 +142,43 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         """Logged claims that a text (a tweet, a forwarded message, a quote) repeats, in any of
         the index's languages, best first: "has this been checked already, and what was found?"
         """
+        options = self._search_options(ClaimSearchInputSerializer)
+        return self._search_response(text=options.pop("text"), **options)
+
+    @extend_schema(parameters=[ClaimSimilarInputSerializer], responses={200: ClaimSearchOutputSerializer})
+    @action(
+        detail=True,
+        methods=["get"],
+        throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle],
+        throttle_scope="claim_search",
+    )
+    def similar(self, request, pk=None):
+        """Other logged claims saying the same, in any language: duplicates to merge or link."""
+        claim = self.get_object()
+        options = self._search_options(ClaimSimilarInputSerializer)
+        return self._search_response(
+            text=claim.text[:SEARCH_TEXT_MAX_CHARS],
+            limit=options["limit"],
+            min_score=options["min_score"],
+            exclude=claim,
+        )
+
+    def _search_options(self, serializer_class) -> dict:
         # ?format= chooses the renderer; every other parameter must be one the search knows.
-        data = ClaimSearchInputSerializer(data={k: v for k, v in request.query_params.items() if k != "format"})
+        data = serializer_class(data={k: v for k, v in self.request.query_params.items() if k != "format"})
         data.is_valid(raise_exception=True)
-        options = data.validated_data
+        options = dict(data.validated_data)
+        options.setdefault("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE)
+        return options
+
+    def _search_response(self, *, text: str, limit: int, min_score: float, exclude=None) -> Response:
+        # A claim searched with its own text finds itself first: ask for one more, then drop it.
+        wanted = limit + 1 if exclude is not None else limit
         try:
-            results = search.search_claims(
-                text=options["text"],
-                limit=options["limit"],
-                min_score=options.get("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE),
-                claims=self.get_queryset(),
-            )
+            results = search.search_claims(text=text, limit=wanted, min_score=min_score, claims=self.get_queryset())
         except search.SearchUnavailable as error:
             raise SearchUnavailable(str(error), code=error.code) from None
+        results = [hit for hit in results if hit["claim"] != exclude][:limit]
         context = self.get_serializer_context()
         return Response(ClaimSearchOutputSerializer({"count": len(results), "results": results}, context=context).data)
 

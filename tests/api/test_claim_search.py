@@ -131,3 +131,33 @@ def test_without_a_worker_the_search_answers_503_in_time(reader_client, no_worke
     assert response.status_code == 503
     assert response.json()["code"] == "search_unavailable"
     assert response["Retry-After"] == "5"
+
+
+# Written for this test: the English desk's wording of Putin's claim, logged separately.
+PUTIN_EN = "Putin said the Russian and allied forces sent to Kazakhstan will leave once their mission is over."
+
+
+def test_a_claims_similar_claims_are_its_duplicates_in_other_languages_not_itself(
+    reader_client, editor_client, logged_claims, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        duplicate = editor_client.post("/api/v1/claims/", {"text": PUTIN_EN}, format="json").json()["id"]
+
+    response = reader_client.get(f"/api/v1/claims/{logged_claims['putin']}/similar/")
+
+    assert response.status_code == 200, response.content
+    ids = [hit["claim"]["id"] for hit in response.json()["results"]]
+    assert ids[0] == duplicate
+    assert logged_claims["putin"] not in ids and logged_claims["cycling"] not in ids
+    limited = reader_client.get(f"/api/v1/claims/{logged_claims['putin']}/similar/", {"limit": 1, "min_score": 0})
+    assert [hit["claim"]["id"] for hit in limited.json()["results"]] == [duplicate]
+
+
+@pytest.mark.parametrize(("params", "field"), [({"limit": "0"}, "limit"), ({"text": "x"}, "text")])
+def test_similar_refuses_bad_parameters(reader_client, logged_claims, params, field):
+    response = reader_client.get(f"/api/v1/claims/{logged_claims['putin']}/similar/", params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_similar_to_an_unknown_claim_is_404(reader_client):
+    assert reader_client.get("/api/v1/claims/999999/similar/").status_code == 404

@@ -1,5 +1,7 @@
 """The desk's search by text: has a forwarded message been logged already, in either language?"""
 
+from urllib.parse import quote
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -28,6 +30,12 @@ def desk(client, admin_user, editor_client, django_capture_on_commit_callbacks):
 def test_the_claim_list_links_to_the_search(desk):
     client, _ = desk
     assert URL in client.get("/admin/claims/claim/").content.decode()
+
+
+def test_a_claims_page_links_to_a_search_for_claims_like_it(desk):
+    client, ids = desk
+    page = client.get(f"/admin/claims/claim/{ids['putin']}/change/").content.decode()
+    assert URL + "?text=" + quote(PUTIN) in page
 
 
 def test_an_english_message_finds_the_arabic_claim_and_links_to_it(desk):

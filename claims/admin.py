@@ -246,14 +246,14 @@ class EvidenceAdmin(admin.ModelAdmin):
         return False
 
     def _review(self, request, queryset, decision):
-        done = 0
-        for evidence in queryset.filter(review_state=ReviewState.PENDING):
-            try:
-                services.evidence_review(evidence=evidence, decision=decision, reviewed_by=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-        self.message_user(request, _("%(n)d evidence rows reviewed.") % {"n": done}, messages.SUCCESS)
+        # Rows already reviewed are left as they are; the pending ones are reviewed together.
+        pending = list(queryset.filter(review_state=ReviewState.PENDING).values_list("pk", flat=True))
+        try:
+            done = services.evidence_review_many(evidence_ids=pending, decision=decision, reviewed_by=request.user)
+        except DomainError as exc:  # another editor reviewed one of them meanwhile
+            self.message_user(request, str(exc), messages.WARNING)
+            return
+        self.message_user(request, _("%(n)d evidence rows reviewed.") % {"n": len(done)}, messages.SUCCESS)
 
     @admin.action(description=_("Accept selected pending evidence"))
     def accept_selected(self, request, queryset):

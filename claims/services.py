@@ -197,20 +197,38 @@ def claim_change_status(
 
 def evidence_review(*, evidence: Evidence, decision: str, reviewed_by, note: str = "") -> Evidence:
     """Accept or reject a pending evidence row."""
+    return evidence_review_many(evidence_ids=[evidence.pk], decision=decision, reviewed_by=reviewed_by, note=note)[0]
+
+
+def evidence_review_many(*, evidence_ids: Sequence[int], decision: str, reviewed_by, note: str = "") -> list[Evidence]:
+    """Accept or reject pending evidence rows, all or none: one unknown or already reviewed refuses the lot."""
     states = {"accept": ReviewState.ACCEPTED, "reject": ReviewState.REJECTED}
     if decision not in states:
         raise DomainError("Decision must be 'accept' or 'reject'.", field="decision")
+    ids = list(dict.fromkeys(evidence_ids))
     with transaction.atomic():
-        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if locked.review_state != ReviewState.PENDING:
+        # Locked in id order, so two reviews of overlapping sets cannot deadlock.
+        locked = list(Evidence.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        missing = sorted(set(ids) - {row.pk for row in locked})
+        if missing:
+            raise DomainError(f"No evidence with id {', '.join(map(str, missing))}.", field="evidence")
+        reviewed = [row for row in locked if row.review_state != ReviewState.PENDING]
+        if len(ids) == 1 and reviewed:
             raise DomainError(
-                f"This evidence was already {locked.review_state}.", status_code=409, code="already_reviewed"
+                f"This evidence was already {reviewed[0].review_state}.", status_code=409, code="already_reviewed"
             )
-        locked.review_state = states[decision]
-        locked.reviewed_by = reviewed_by
-        locked.reviewed_at = timezone.now()
-        locked.review_note = note
-        locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "review_note"])
+        if reviewed:
+            already = ", ".join(f"{row.pk} ({row.review_state})" for row in reviewed)
+            raise DomainError(f"Already reviewed: {already}.", status_code=409, code="already_reviewed")
+        now = timezone.now()
+        for row in locked:
+            row.review_state, row.reviewed_by, row.reviewed_at, row.review_note = (
+                states[decision],
+                reviewed_by,
+                now,
+                note,
+            )
+        Evidence.objects.bulk_update(locked, ["review_state", "reviewed_by", "reviewed_at", "review_note"])
     return locked
 
 

@@ -149,6 +149,18 @@ class EvidenceReviewInputSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
+EVIDENCE_REVIEW_MAX_ROWS = 500
+
+
+class EvidenceReviewManyInputSerializer(EvidenceReviewInputSerializer):
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=EVIDENCE_REVIEW_MAX_ROWS,
+        help_text="Ids of pending evidence rows, all reviewed with the same decision and note",
+    )
+
+
 class BackfillRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = BackfillRun

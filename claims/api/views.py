@@ -26,6 +26,7 @@ from .serializers import (
     ClaimSimilarInputSerializer,
     EvidenceOutputSerializer,
     EvidenceReviewInputSerializer,
+    EvidenceReviewManyInputSerializer,
     StatusChangeInputSerializer,
     StatusChangeOutputSerializer,
 )
@@ -200,6 +201,22 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.evidence_list()
+
+    @extend_schema(request=EvidenceReviewManyInputSerializer, responses={200: EvidenceOutputSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path="review", url_name="review-many")
+    def review_many(self, request):
+        """Accept or reject several pending rows at once: all of them, or none (409 naming those
+        already reviewed, 400 naming unknown ids)."""
+        data = EvidenceReviewManyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = services.evidence_review_many(
+            evidence_ids=data.validated_data["evidence"],
+            decision=data.validated_data["decision"],
+            note=data.validated_data["note"],
+            reviewed_by=request.user,
+        )
+        reviewed = selectors.evidence_list().filter(pk__in=[row.pk for row in rows]).order_by("pk")
+        return Response(EvidenceOutputSerializer(reviewed, many=True).data)
 
     @extend_schema(request=EvidenceReviewInputSerializer, responses={200: EvidenceOutputSerializer})
     @action(detail=True, methods=["post"])

@@ -13,7 +13,10 @@ from claims.api.views import ClaimViewSet, EvidenceViewSet
 from factcheck.api.status import StatusView
 from sources.api.views import ArticleViewSet, FeedViewSet, OutletViewSet
 
+# No format-suffix routes (claims.json): the API speaks JSON (?format=api for the browsable
+# view), and suffix routes pass a `format` argument that the viewsets' actions do not take.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("outlets", OutletViewSet, basename="outlet")
@@ -47,3 +50,4 @@ urlpatterns += [
 
 handler400 = "factcheck.api.exceptions.bad_request"
 handler404 = "factcheck.api.exceptions.not_found"
+handler500 = "factcheck.api.exceptions.server_error"

@@ -64,7 +64,8 @@ def _api_or_default(default_view, *, status_code: int, detail: str, code: str):
     def view(request, exception=None):
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": detail, "code": code}, status=status_code)
-        return default_view(request, exception)
+        # Django calls its 500 view without the exception.
+        return default_view(request) if status_code >= 500 else default_view(request, exception)
 
     return view
 
@@ -77,4 +78,10 @@ bad_request = _api_or_default(
 )
 not_found = _api_or_default(
     defaults.page_not_found, status_code=status.HTTP_404_NOT_FOUND, detail="Not found.", code="not_found"
+)
+server_error = _api_or_default(
+    defaults.server_error,
+    status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    detail="Something went wrong on our side; it has been logged.",
+    code="server_error",
 )

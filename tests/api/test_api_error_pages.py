@@ -26,3 +26,57 @@ def test_other_paths_keep_djangos_pages(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/claims/search.json?text=troops",
+        "/api/v1/claims/1/history.json",
+        "/api/v1/claims/1/similar.json",
+        "/api/v1/claims.json",
+        "/api/v1/status.json",
+    ],
+)
+def test_format_suffixes_are_no_routes(reader_client, path):
+    # DefaultRouter's suffix routes handed the actions a `format` argument they do not take: a 500.
+    response = reader_client.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_unexpected_error_on_an_api_path_is_a_json_500(reader, monkeypatch):
+    from rest_framework.test import APIClient
+
+    def broken():
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("claims.api.views.selectors.claim_list", broken)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(reader)
+
+    response = client.get("/api/v1/claims/")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "Something went wrong on our side; it has been logged.",
+        "code": "server_error",
+    }
+    assert "database on fire" not in response.content.decode()
+
+
+def test_an_unexpected_error_elsewhere_keeps_djangos_page(admin_user, monkeypatch):
+    from django.test import Client
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("claims.admin.ClaimAdmin.get_queryset", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+
+    response = client.get("/admin/claims/claim/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")

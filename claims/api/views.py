@@ -7,7 +7,7 @@ from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -32,6 +32,15 @@ from .serializers import (
 )
 
 
+def _single_valued(query_params) -> dict[str, str]:
+    """Query parameters as a dict, refusing one given twice: which value would win depends on
+    the order a client or a proxy wrote them in. ``format`` (the renderer) is left out."""
+    repeated = {name: ["Give this parameter once."] for name, values in query_params.lists() if len(values) > 1}
+    if repeated:
+        raise ValidationError(repeated)
+    return {name: value for name, value in query_params.items() if name != "format"}
+
+
 class SearchUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     wait = 5  # seconds, sent as Retry-After
@@ -51,6 +60,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     ordering_fields = ["created_at", "made_on", "follow_up_date", "status", "id"]
     ordering = ["-created_at", "-id"]
     throttle_scope = None  # the search action names its own rate (ScopedRateThrottle)
+    post_is_read = False  # the search action's POST only reads (RolePermission)
 
     def get_queryset(self):
         return selectors.claim_list()
@@ -131,17 +141,24 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         )
         return Response(StatusChangeOutputSerializer(change).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[ClaimSearchInputSerializer], responses={200: ClaimSearchOutputSerializer})
+    @extend_schema(
+        methods=["GET"], parameters=[ClaimSearchInputSerializer], responses={200: ClaimSearchOutputSerializer}
+    )
+    @extend_schema(methods=["POST"], request=ClaimSearchInputSerializer, responses={200: ClaimSearchOutputSerializer})
     @action(
         detail=False,
-        methods=["get"],
+        methods=["get", "post"],
         filterset_class=None,
         throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle],
         throttle_scope="claim_search",
+        post_is_read=True,
     )
     def search(self, request):
         """Logged claims that a text (a tweet, a forwarded message, a quote) repeats, in any of
         the index's languages, best first: "has this been checked already, and what was found?"
+
+        GET takes the fields in the query string; POST takes the same as a JSON body, for texts
+        too long for a URL (an Arabic letter is 6 bytes there). Any role may do either.
         """
         options = self._search_options(ClaimSearchInputSerializer)
         return self._search_response(text=options.pop("text"), **options)
@@ -165,8 +182,10 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         )
 
     def _search_options(self, serializer_class) -> dict:
-        # ?format= chooses the renderer; every other parameter must be one the search knows.
-        data = serializer_class(data={k: v for k, v in self.request.query_params.items() if k != "format"})
+        if self.request.method == "POST":
+            data = serializer_class(data=self.request.data)
+        else:
+            data = serializer_class(data=_single_valued(self.request.query_params))
         data.is_valid(raise_exception=True)
         options = dict(data.validated_data)
         options.setdefault("min_score", settings.MATCH_MIN_RETRIEVAL_SCORE)

@@ -31,14 +31,15 @@ def is_editor(user) -> bool:
 class RolePermission(BasePermission):
     """Reads for any account, writes for editors, deletes for admins.
 
-    A view may set ``write_role = "admin"`` to keep all writes for admins.
+    A view may set ``write_role = "admin"`` to keep all writes for admins, and
+    ``post_is_read = True`` where a POST only reads (a search whose text is too long for a URL).
     """
 
     message = "Your role does not allow this action."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or (request.method == "POST" and getattr(view, "post_is_read", False)):
             return bool(user and user.is_authenticated) or settings.API_PUBLIC_READ
         if request.method == "DELETE" or getattr(view, "write_role", "editor") == "admin":
             return is_admin(user)

@@ -161,3 +161,26 @@ def test_similar_refuses_bad_parameters(reader_client, logged_claims, params, fi
 
 def test_similar_to_an_unknown_claim_is_404(reader_client):
     assert reader_client.get("/api/v1/claims/999999/similar/").status_code == 404
+
+
+def test_a_text_too_long_for_a_url_is_posted_as_json_by_any_role(reader_client, logged_claims):
+    # About 1,700 Arabic letters: 10 kB percent-encoded, more than a request line may carry.
+    text = (PUTIN + " ") * 20
+
+    response = reader_client.post(URL, {"text": text[:2000], "limit": 3}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["claim"]["id"] == logged_claims["putin"]
+    assert reader_client.post(URL, {"text": "troops", "status": "x"}, format="json").status_code == 400
+    # The search's POST reads; creating a claim is still a write readers may not do.
+    assert reader_client.post("/api/v1/claims/", {"text": "A claim."}, format="json").status_code == 403
+
+
+def test_a_parameter_given_twice_is_refused_whatever_the_order(reader_client, logged_claims):
+    for query in ("text=troops&limit=500&limit=5", "text=troops&limit=5&limit=500", "text=a&text=b"):
+        response = reader_client.get(f"{URL}?{query}")
+        assert response.status_code == 400, query
+        name = "text" if "text=b" in query else "limit"
+        assert response.json() == {name: ["Give this parameter once."]}
+    similar = reader_client.get(f"/api/v1/claims/{logged_claims['putin']}/similar/?limit=0&limit=3")
+    assert similar.status_code == 400 and "limit" in similar.json()

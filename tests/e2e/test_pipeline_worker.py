@@ -113,6 +113,7 @@ def test_a_prefork_pool_as_deployed_shares_its_index_caps_its_threads_and_flags_
     wait_for(lambda: Article.objects.get(pk=article_id).state in {"done", "failed"}, timeout=120)
 
     assert Evidence.objects.get(claim_id=claim_id, article_id=article_id).stance == "confirms"
+
     # A search by text is answered by a pool process too, from the index it shares. The process
     # may have refreshed its index just before the claim came (it does so at most every 2 s).
     def found():

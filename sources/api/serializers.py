@@ -1,5 +1,7 @@
 """Input and output shapes of the sources API."""
 
+from datetime import UTC, datetime
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -63,6 +65,9 @@ class ArticleOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+EARLIEST_PUBLICATION_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+
+
 class ArticleInputSerializer(StrictInputSerializer):
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, allow_null=True)
     title = serializers.CharField(max_length=1000, required=False, allow_blank=True)
@@ -79,10 +84,13 @@ class ArticleInputSerializer(StrictInputSerializer):
         return value or None
 
     def validate_published_at(self, value):
-        # Nothing is published in the future: a date ahead (a year mistyped, a time zone slip)
-        # is refused rather than stored, as feed entries' are dropped.
+        # A date ahead (a year mistyped) or before any newspaper archive (year 1, which some
+        # time zones cannot even show) is refused rather than stored. A day of slack for clocks
+        # and time zones, as for feed entries.
         if value is not None and value > timezone.now() + ENTRY_DATE_FUTURE_SLACK:
             raise serializers.ValidationError("A publication date in the future.")
+        if value is not None and value < EARLIEST_PUBLICATION_DATE:
+            raise serializers.ValidationError("A publication date before 1900.")
         return value
 
     def validate(self, attrs):

@@ -60,6 +60,8 @@ def test_same_article_twice_is_one_row(editor_client):
         ({"title": "t", "body": "b", "outlet": 999999}, "outlet"),
         ({"title": "t", "body": "b", "published_at": "yesterday"}, "published_at"),
         ({"title": "t", "body": "b", "published_at": "2120-01-10T10:00:00Z"}, "published_at"),
+        ({"title": "t", "body": "b", "published_at": "0001-01-01T00:00:00Z"}, "published_at"),
+        ({"title": "t", "body": "b", "published_at": "1900-01-01T01:00:00+02:00"}, "published_at"),
         ({"title": "t", "body": "b", "state": "done"}, "state"),
     ],
 )

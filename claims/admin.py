@@ -100,6 +100,12 @@ class ClaimSearchForm(forms.Form):
         help_text=_("A tweet, a forwarded message or a quote, in Arabic or English."),
     )
 
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not search.has_words(text):
+            raise forms.ValidationError(search.NO_WORDS)
+        return text
+
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):

@@ -13,6 +13,7 @@ from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
 
 from factnlp.queries import query_sentences
+from factnlp.text import tokenize
 
 from . import engine
 
@@ -20,6 +21,15 @@ logger = logging.getLogger(__name__)
 
 # A search text is embedded as one query: a tweet, a message or a quote, not a whole article.
 SEARCH_TEXT_MAX_CHARS = 2000
+
+
+NO_WORDS = "The text has no words to search."
+
+
+def has_words(text: str) -> bool:
+    """Whether a search text has anything to search with: marks, tatweel, emoji and invisible
+    characters alone would cost a worker search and can only match claims as empty as they are."""
+    return bool(tokenize(text))
 
 
 class SearchUnavailable(Exception):

@@ -10,7 +10,7 @@ from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
 from ..choices import ClaimKind, ClaimStatus
 from ..models import CLAIM_TEXT_MAX_CHARS, BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence
-from ..search import SEARCH_TEXT_MAX_CHARS
+from ..search import NO_WORDS, SEARCH_TEXT_MAX_CHARS, has_words
 
 
 class ClaimantSerializer(serializers.ModelSerializer):
@@ -187,6 +187,11 @@ class ClaimSimilarInputSerializer(StrictInputSerializer):
 
 class ClaimSearchInputSerializer(ClaimSimilarInputSerializer):
     text = serializers.CharField(max_length=SEARCH_TEXT_MAX_CHARS, trim_whitespace=True)
+
+    def validate_text(self, value: str) -> str:
+        if not has_words(value):
+            raise serializers.ValidationError(NO_WORDS)
+        return value
 
 
 class ClaimSearchHitSerializer(serializers.Serializer):

@@ -88,6 +88,8 @@ def test_a_claim_deleted_after_the_index_loaded_is_left_out(reader_client, logge
         ({"text": "   "}, "text"),
         ({"text": "x" * 2001}, "text"),
         ({"text": "troops\x00leave"}, "text"),
+        ({"text": "\u064e\u0650\u0640\u0640 \u200f"}, "text"),  # diacritics, tatweel, a direction mark
+        ({"text": "\U0001f600 #"}, "text"),
         ({"text": "troops", "limit": "0"}, "limit"),
         ({"text": "troops", "limit": "51"}, "limit"),
         ({"text": "troops", "limit": "ten"}, "limit"),

@@ -67,3 +67,10 @@ def test_a_search_no_worker_answers_shows_why(desk, no_worker):
 def test_staff_without_view_permission_on_claims_are_refused(client):
     client.force_login(User.objects.create_user("intern", password="x-pass-123", is_staff=True))
     assert client.get(URL, {"text": "troops"}).status_code == 403
+
+
+def test_a_text_without_words_is_a_form_error_and_searches_nothing(desk):
+    client, _ = desk
+    response = client.get(URL, {"text": "\u064e\u0640\u0640"})  # a diacritic and tatweel
+    assert response.status_code == 200 and response.context["results"] is None
+    assert "no words to search" in response.content.decode()

@@ -221,7 +221,11 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.evidence_list()
 
-    @extend_schema(request=EvidenceReviewManyInputSerializer, responses={200: EvidenceOutputSerializer(many=True)})
+    @extend_schema(
+        operation_id="v1_evidence_review_many",
+        request=EvidenceReviewManyInputSerializer,
+        responses={200: EvidenceOutputSerializer(many=True)},
+    )
     @action(detail=False, methods=["post"], url_path="review", url_name="review-many")
     def review_many(self, request):
         """Accept or reject several pending rows at once: all of them, or none (409 naming those

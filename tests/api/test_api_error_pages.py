@@ -46,37 +46,33 @@ def test_format_suffixes_are_no_routes(reader_client, path):
     assert response.json()["code"] == "not_found"
 
 
-def test_an_unexpected_error_on_an_api_path_is_a_json_500(reader, monkeypatch):
-    from rest_framework.test import APIClient
-
-    def broken():
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr("claims.api.views.selectors.claim_list", broken)
-    client = APIClient(raise_request_exception=False)
-    client.force_authenticate(reader)
-
-    response = client.get("/api/v1/claims/")
-
-    assert response.status_code == 500
-    assert response.json() == {
-        "detail": "Something went wrong on our side; it has been logged.",
-        "code": "server_error",
-    }
-    assert "database on fire" not in response.content.decode()
-
-
-def test_an_unexpected_error_elsewhere_keeps_djangos_page(admin_user, monkeypatch):
+@pytest.mark.parametrize(
+    ("path", "broken", "json_body"),
+    [
+        ("/api/v1/claims/", "claims.api.views.selectors.claim_list", True),
+        ("/admin/claims/claim/", "claims.admin.ClaimAdmin.get_queryset", False),
+    ],
+)
+def test_an_unexpected_error_is_a_json_500_on_api_paths_and_djangos_page_elsewhere(
+    admin_user, monkeypatch, path, broken, json_body
+):
     from django.test import Client
 
-    def broken(*args, **kwargs):
+    def fail(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("claims.admin.ClaimAdmin.get_queryset", broken)
+    monkeypatch.setattr(broken, fail)
     client = Client(raise_request_exception=False)
     client.force_login(admin_user)
 
-    response = client.get("/admin/claims/claim/")
+    response = client.get(path)
 
     assert response.status_code == 500
-    assert response["Content-Type"].startswith("text/html")
+    assert "database on fire" not in response.content.decode()
+    if json_body:
+        assert response.json() == {
+            "detail": "Something went wrong on our side; it has been logged.",
+            "code": "server_error",
+        }
+    else:
+        assert response["Content-Type"].startswith("text/html")

@@ -140,9 +140,9 @@ def load_baly(*, folds: tuple[int, ...]) -> list[LabelledPair]:
     return pairs
 
 
-def load_ans(*, split: str) -> list[LabelledPair]:
+def load_ans(*, split: str, root: Path | None = None) -> list[LabelledPair]:
     """ANS stance ``train``, ``dev`` or ``test``: s1 is the claim, s2 a headline (title, no body)."""
-    rows = _read_csv(data_dir() / "ans" / "stance" / f"{split}.csv")
+    rows = _read_csv((root or data_dir()) / "ans" / "stance" / f"{split}.csv")
     return [
         LabelledPair(
             claim=row["s1"],
@@ -157,11 +157,11 @@ def load_ans(*, split: str) -> list[LabelledPair]:
     ]
 
 
-def load_xnli(*, language: str) -> list[LabelledPair]:
+def load_xnli(*, language: str, root: Path | None = None) -> list[LabelledPair]:
     """XNLI dev pairs as single-sentence stance examples (entailment = confirms)."""
     mapping = {"entailment": "confirms", "contradiction": "contradicts", "neutral": "discusses"}
     pairs = []
-    path = data_dir() / "xnli_ar" / f"dev-{language}.tsv"
+    path = (root or data_dir()) / "xnli_ar" / f"dev-{language}.tsv"
     for line in path.read_text(encoding="utf-8").splitlines():
         premise, hypothesis, label = line.rstrip("\r").split("\t")
         pairs.append(

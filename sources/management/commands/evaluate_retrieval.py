@@ -13,14 +13,7 @@ class Command(BaseCommand):
     help = "Rank the verified claims for each tweet and print MAP@1, MAP@5 and recall@5 (last line JSON with --json)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dataset", choices=["clef2020", "ans", "xnli"], default="clef2020")
-        parser.add_argument("--split", choices=["train", "dev", "test"], default="test", help="clef2020 and ans")
-        parser.add_argument(
-            "--languages",
-            choices=["ar-en", "en-ar", "ar-ar", "en-en"],
-            default="ar-en",
-            help="xnli: the claims' language, then the queries'",
-        )
+        retrieval.add_dataset_arguments(parser)
         parser.add_argument("--data-dir", default=None, help="Defaults to FACTCHECK_DATA_DIR or ../shared/data")
         parser.add_argument("--json", action="store_true", dest="as_json")
 

@@ -1,8 +1,8 @@
 """In-memory claim index: finds the claims an article may be about, across languages.
 
 Each claim is held twice: as an embedding row (cross-lingual meaning) and as
-BM25 term weights over :func:`factnlp.text.tokenize` (same-language wording,
-Arabic spelling variants folded).  A search scores every claim against all the
+BM25 term weights over :func:`factnlp.text.search_terms` (same-language wording,
+Arabic spelling variants folded and clitics taken off).  A search scores every claim against all the
 article's sentences with a few matrix operations, so cost grows with the
 number of claims but never runs Python code per claim.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from factnlp.text import tokenize
+from factnlp.text import search_terms
 
 # Calibrated on multilingual USE v3: paraphrases across Arabic and English score
 # about 0.5-0.8 max-sentence cosine, topically unrelated news about 0.1-0.35.
@@ -295,7 +295,7 @@ class ClaimIndex:
             {
                 self._vocabulary[token]
                 for sentence in sentences
-                for token in tokenize(sentence)
+                for token in search_terms(sentence)
                 if token in self._vocabulary
             }
         )
@@ -332,7 +332,7 @@ class ClaimIndex:
         self._vectors, self._ids = vectors, ids
 
     def _term_counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(tokenize(text))
+        counts = Counter(search_terms(text))
         term_ids = np.fromiter(
             (self._vocabulary.setdefault(token, len(self._vocabulary)) for token in counts),
             dtype=np.int32,

@@ -61,6 +61,39 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(normalize_for_search(text))
 
 
+# Clitics written on to Arabic words: the article and the conjunctions and prepositions before
+# it, and pronoun and plural endings (taa marbuta is already folded to haa by the search
+# normalisation, so a trailing haa goes too). One of each is taken off, and never so much
+# that fewer than three letters are left.
+ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+ARABIC_SUFFIXES = ("هما", "ها", "هم", "ات", "ون", "ين", "ان", "ه", "ي")
+
+
+def is_arabic_word(token: str) -> bool:
+    return bool(token) and "\u0600" <= token[0] <= "\u06ff"
+
+
+def arabic_light_stem(token: str) -> str:
+    """An Arabic word without one leading clitic and one ending ("والقوات" and "قوات" meet)."""
+    for prefix in ARABIC_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            token = token[len(prefix) :]
+            break
+    for suffix in ARABIC_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
+
+
+def search_terms(text: str) -> list[str]:
+    """The words lexical search compares: :func:`tokenize`, Arabic words light-stemmed.
+
+    Arabic writes the article and many prepositions on to the word, so without this
+    "القوات" (the forces) and "قوات" (forces) share nothing. Other scripts are left whole.
+    """
+    return [arabic_light_stem(token) if is_arabic_word(token) else token for token in tokenize(text)]
+
+
 @lru_cache(maxsize=1)
 def _language_identifier():
     import py3langid

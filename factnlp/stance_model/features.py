@@ -15,7 +15,7 @@ from itertools import chain
 import numpy as np
 
 from factnlp.stance_model.lexicon import ANTONYMS, CUE_NAMES, cue_reader
-from factnlp.text import detect_language, normalize_for_search, split_sentences
+from factnlp.text import arabic_light_stem, detect_language, is_arabic_word, normalize_for_search, split_sentences
 
 MAX_SENTENCES = 40  # long web pages: Baly's rationale lines are within the first 10 paragraphs in 90% of pairs
 TOP_K = 3
@@ -24,8 +24,6 @@ EMBEDDING_DIM = 512
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
-_ARABIC_SUFFIXES = ("هما", "ها", "هم", "ات", "ون", "ين", "ان", "ه", "ي")
 _STOPWORDS = frozenset(
     """the a an of to in on at for and or but is are was were be been being by with from as that this
     these those it its his her their they he she we you i has have had do does did not no will would
@@ -49,15 +47,8 @@ def _fold_digits(text: str) -> str:
 
 def stem(token: str) -> str:
     """A light, language-blind stem: Arabic clitics and English plural -s removed."""
-    if token and "\u0600" <= token[0] <= "\u06ff":
-        for prefix in _ARABIC_PREFIXES:
-            if token.startswith(prefix) and len(token) - len(prefix) >= 3:
-                token = token[len(prefix) :]
-                break
-        for suffix in _ARABIC_SUFFIXES:
-            if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-                return token[: -len(suffix)]
-        return token
+    if is_arabic_word(token):
+        return arabic_light_stem(token)
     if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
         return token[:-1]
     return token

@@ -319,3 +319,10 @@ def test_graph_keys_map_to_the_rows_that_hold_them_after_upserts_and_removals():
     assert rows.tolist() == expected
     assert rows[0, 1] == -1 and rows[1, 0] == -1 and rows[1, 2] == -1
     assert index.ids[rows[0, 2]] == 7 and index.ids[rows[1, 1]] == ids[-1]
+
+
+def test_arabic_words_with_and_without_the_article_agree_lexically():
+    # "The Russian forces will leave Kazakhstan" against "and the Russian forces left Kazakhstan":
+    # without clitics taken off, "القوات"/"والقوات" and "الروسية"/"روسية" share nothing.
+    index = make_index({1: "القوات الروسية ستغادر كازاخستان"}, {1: unit(0)})
+    assert index.lexical_scores(["وقوات روسية غادرت كازاخستان"])[0] > index.lexical_scores(["غادرت كازاخستان"])[0]

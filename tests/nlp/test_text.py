@@ -59,3 +59,14 @@ def test_detect_language(text, language):
 
 def test_search_folding_ignores_diacritics_and_alef_hamza_and_taa_marbuta():
     assert normalize_for_search("إِنَّ القُوّاتِ المُغادِرَة") == normalize_for_search("ان القوات المغادره")
+
+
+def test_search_terms_take_arabic_clitics_off_and_leave_other_scripts_whole():
+    from factnlp.text import search_terms
+
+    # "and the forces", "the forces", "forces"; "the Russian" (feminine) and "Russian".
+    assert search_terms("والقوات القوات قوات") == ["قوات"] * 3
+    assert search_terms("الروسية") == search_terms("روسية")
+    assert search_terms("The troops are leaving") == ["the", "troops", "are", "leaving"]
+    # Never fewer than three letters left: "بلد" (country) keeps its first letter.
+    assert search_terms("بلد") == ["بلد"]

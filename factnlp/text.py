@@ -26,7 +26,6 @@ _ALEF_FORMS = str.maketrans(
 )
 # Combining marks below the Arabic block (Latin, Greek, Cyrillic accents), deleted by str.translate.
 _LATIN_COMBINING_MARKS = dict.fromkeys(cp for cp in range(0x0600) if unicodedata.combining(chr(cp)))
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -70,6 +69,7 @@ ARABIC_SUFFIXES = ("هما", "ها", "هم", "ات", "ون", "ين", "ان", "ه
 
 
 def is_arabic_word(token: str) -> bool:
+    """Whether the token (or a single character) starts in the Arabic block."""
     return bool(token) and "\u0600" <= token[0] <= "\u06ff"
 
 
@@ -111,7 +111,7 @@ def detect_language(text: str, default: str = "und") -> str:
     if not _WORD.search(sample):
         return default
     letters = [ch for ch in sample if ch.isalpha()]
-    arabic = sum(1 for ch in letters if _ARABIC_LETTER.match(ch))
+    arabic = sum(1 for ch in letters if is_arabic_word(ch))
     if letters and arabic / len(letters) > 0.5:
         return "ar"
     code, _score = _language_identifier().classify(sample)

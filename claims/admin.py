@@ -225,10 +225,34 @@ class ClaimAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
+class CopyListFilter(admin.SimpleListFilter):
+    title = _("copy of an earlier row")
+    parameter_name = "is_copy"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("No: rows to review")), ("yes", _("Yes: reviewed with their original"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(copy_of__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(copy_of__isnull=False)
+        return queryset
+
+
 @admin.register(Evidence)
 class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ["claim", "article", "stance", "confidence", "high_confidence", "review_state", "created_at"]
-    list_filter = ["review_state", "stance", "high_confidence", "model_version"]
+    list_display = [
+        "claim",
+        "article",
+        "stance",
+        "confidence",
+        "high_confidence",
+        "review_state",
+        "copy_count",
+        "created_at",
+    ]
+    list_filter = ["review_state", CopyListFilter, "stance", "high_confidence", "model_version"]
     search_fields = ["excerpt", "claim__text_normalized", "article__title"]
     list_select_related = ["claim", "article"]
     readonly_fields = [
@@ -244,12 +268,25 @@ class EvidenceAdmin(admin.ModelAdmin):
         "reviewed_by",
         "reviewed_at",
         "created_at",
+        "copy_of",
+        "copy_list",
     ]
     fields = readonly_fields[:8] + ["review_note"] + readonly_fields[8:]
     actions = ["accept_selected", "reject_selected"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(copy_total=models.Count("copies"))
+
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("copies"), ordering="copy_total")
+    def copy_count(self, obj):
+        return obj.copy_total
+
+    @admin.display(description=_("copies in other articles"))
+    def copy_list(self, obj):
+        return ", ".join(f"#{copy.pk} {copy.article}" for copy in obj.copies.select_related("article")) or "-"
 
     def _review(self, request, queryset, decision):
         # Rows already reviewed are left as they are; the pending ones are reviewed together.

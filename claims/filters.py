@@ -50,6 +50,9 @@ class EvidenceFilter(django_filters.FilterSet):
     review_state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices)
     stance = django_filters.MultipleChoiceFilter(choices=Stance.choices)
     min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte")
+    is_copy = django_filters.BooleanFilter(
+        field_name="copy_of", lookup_expr="isnull", exclude=True, label="Copies of an earlier row (true) or not (false)"
+    )
 
     class Meta:
         model = Evidence

@@ -116,11 +116,26 @@ class Evidence(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Wire stories run word for word in many outlets: each copy would be one more row for an
+    # editor to read and judge alike. A row saying what an earlier row for the same claim says
+    # (same stance, same evidence text) is kept as its copy and reviewed with it.
+    copy_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+        help_text="The first row with the same claim, stance and evidence text; reviewed together with it",
+    )
+    excerpt_key = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Hash of the evidence's normalised words; empty if short"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "evidence"
         constraints = [models.UniqueConstraint(fields=["claim", "article"], name="evidence_claim_article_unique")]
+        indexes = [models.Index(fields=["claim", "excerpt_key"], name="evidence_claim_excerpt_key")]
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()} ({self.confidence:.2f})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .choices import BackfillState, ClaimStatus, ReviewState
 from .models import BackfillRun, Claim, ClaimStatusChange, Evidence
@@ -21,12 +21,18 @@ def claim_history(*, claim: Claim) -> QuerySet[ClaimStatusChange]:
 
 
 def evidence_list() -> QuerySet[Evidence]:
-    return Evidence.objects.select_related("article", "article__outlet", "claim", "reviewed_by")
+    copies = Evidence.objects.only("id", "copy_of_id").order_by("pk")
+    return Evidence.objects.select_related("article", "article__outlet", "claim", "reviewed_by").prefetch_related(
+        Prefetch("copies", queryset=copies)
+    )
 
 
 def review_counts() -> dict:
-    """What waits for editors and the pipeline: evidence to review, open claims, backfills under way."""
-    evidence = Evidence.objects.filter(review_state=ReviewState.PENDING).aggregate(
+    """What waits for editors and the pipeline: evidence to review, open claims, backfills under way.
+
+    Copies of a row are reviewed with it, so they are not counted as more to review.
+    """
+    evidence = Evidence.objects.filter(review_state=ReviewState.PENDING, copy_of__isnull=True).aggregate(
         pending=Count("id"), pending_high_confidence=Count("id", filter=Q(high_confidence=True))
     )
     backfills = dict(

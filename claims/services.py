@@ -9,10 +9,11 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from factcheck.api.exceptions import DomainError
-from factnlp.text import detect_language, normalize_for_search
+from factnlp.text import detect_language, normalize_for_search, words_fingerprint
 
 from .choices import ClaimKind, ClaimStatus, FollowUpSource, ReviewState
 from .models import Claim, Claimant, ClaimStatusChange, Evidence, Tag
@@ -196,23 +197,37 @@ def claim_change_status(
 
 
 def evidence_review(*, evidence: Evidence, decision: str, reviewed_by, note: str = "") -> Evidence:
-    """Accept or reject a pending evidence row."""
-    return evidence_review_many(evidence_ids=[evidence.pk], decision=decision, reviewed_by=reviewed_by, note=note)[0]
+    """Accept or reject a pending evidence row (with the copies of it, see :func:`evidence_review_many`)."""
+    rows = evidence_review_many(evidence_ids=[evidence.pk], decision=decision, reviewed_by=reviewed_by, note=note)
+    return next(row for row in rows if row.pk == evidence.pk)
 
 
 def evidence_review_many(*, evidence_ids: Sequence[int], decision: str, reviewed_by, note: str = "") -> list[Evidence]:
-    """Accept or reject pending evidence rows, all or none: one unknown or already reviewed refuses the lot."""
+    """Accept or reject pending evidence rows, all or none: one unknown or already reviewed refuses the lot.
+
+    A row and its copies (:attr:`Evidence.copy_of`) are one decision: reviewing any of them
+    reviews them all. Returns every row reviewed, copies included, in id order.
+    """
     states = {"accept": ReviewState.ACCEPTED, "reject": ReviewState.REJECTED}
     if decision not in states:
         raise DomainError("Decision must be 'accept' or 'reject'.", field="decision")
     ids = list(dict.fromkeys(evidence_ids))
+    wanted = set(ids)
     with transaction.atomic():
+        originals = {
+            copy_of or pk for pk, copy_of in Evidence.objects.filter(pk__in=ids).values_list("pk", "copy_of_id")
+        }
         # Locked in id order, so two reviews of overlapping sets cannot deadlock.
-        locked = list(Evidence.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        missing = sorted(set(ids) - {row.pk for row in locked})
+        locked = list(
+            Evidence.objects.select_for_update()
+            .filter(Q(pk__in=originals) | Q(copy_of_id__in=originals))
+            .order_by("pk")
+        )
+        requested = [row for row in locked if row.pk in wanted]
+        missing = sorted(wanted - {row.pk for row in requested})
         if missing:
             raise DomainError(f"No evidence with id {', '.join(map(str, missing))}.", field="evidence")
-        reviewed = [row for row in locked if row.review_state != ReviewState.PENDING]
+        reviewed = [row for row in requested if row.review_state != ReviewState.PENDING]
         if len(ids) == 1 and reviewed:
             raise DomainError(
                 f"This evidence was already {reviewed[0].review_state}.", status_code=409, code="already_reviewed"
@@ -220,16 +235,17 @@ def evidence_review_many(*, evidence_ids: Sequence[int], decision: str, reviewed
         if reviewed:
             already = ", ".join(f"{row.pk} ({row.review_state})" for row in reviewed)
             raise DomainError(f"Already reviewed: {already}.", status_code=409, code="already_reviewed")
+        pending = [row for row in locked if row.review_state == ReviewState.PENDING]
         now = timezone.now()
-        for row in locked:
+        for row in pending:
             row.review_state, row.reviewed_by, row.reviewed_at, row.review_note = (
                 states[decision],
                 reviewed_by,
                 now,
                 note,
             )
-        Evidence.objects.bulk_update(locked, ["review_state", "reviewed_by", "reviewed_at", "review_note"])
-    return locked
+        Evidence.objects.bulk_update(pending, ["review_state", "reviewed_by", "reviewed_at", "review_note"])
+    return pending
 
 
 @dataclass(frozen=True)
@@ -254,6 +270,7 @@ def _finding_values(finding: Finding, model_version: str) -> dict:
         "model_version": model_version,
         "retrieval_score": finding.retrieval_score,
         "high_confidence": finding.high_confidence,
+        "excerpt_key": words_fingerprint(" ".join(finding.sentences)),
     }
 
 
@@ -275,7 +292,7 @@ def evidence_record_many(*, findings: Sequence[Finding], model_version: str) -> 
         with transaction.atomic():
             rows = _evidence_write(values)
     for evidence, created in rows.values():
-        if created:
+        if created and evidence.copy_of_id is None:  # a copy is news to nobody
             _notify("evidence.created", claim_id=evidence.claim_id, evidence_id=evidence.pk)
     return [rows[pair] for pair in values]
 
@@ -283,27 +300,74 @@ def evidence_record_many(*, findings: Sequence[Finding], model_version: str) -> 
 def _evidence_write(values: dict[tuple[int, int], dict]) -> dict[tuple[int, int], tuple[Evidence, bool]]:
     article_ids = {article_id for article_id, _ in values}
     claim_ids = {claim_id for _, claim_id in values}
-    existing = {
-        (evidence.article_id, evidence.claim_id): evidence
-        for evidence in Evidence.objects.select_for_update().filter(article_id__in=article_ids, claim_id__in=claim_ids)
-    }
-    existing = {pair: evidence for pair, evidence in existing.items() if pair in values}
-    new = Evidence.objects.bulk_create(
-        [
-            Evidence(article_id=article_id, claim_id=claim_id, **fields)
-            for (article_id, claim_id), fields in values.items()
-            if (article_id, claim_id) not in existing
-        ]
-    )
+    keys = {fields["excerpt_key"] for fields in values.values()} - {""}
+    # One locking read, in id order as reviews lock: these pairs' rows, and the rows a new
+    # copy would join (locked so that a review of one cannot miss a copy joining it).
+    scope = Q(article_id__in=article_ids, claim_id__in=claim_ids)
+    if keys:
+        scope |= Q(claim_id__in=claim_ids, excerpt_key__in=keys, copy_of__isnull=True)
+    locked = list(Evidence.objects.select_for_update().filter(scope).order_by("pk"))
+    existing = {(e.article_id, e.claim_id): e for e in locked if (e.article_id, e.claim_id) in values}
+    originals: dict[tuple, Evidence] = {}
+    for evidence in locked:
+        if evidence.copy_of_id is None and evidence.excerpt_key:
+            originals.setdefault(_copy_group(evidence), evidence)
+
+    first_pass, copies_of_first_pass = [], []
+    for (article_id, claim_id), fields in values.items():
+        if (article_id, claim_id) in existing:
+            continue
+        evidence = Evidence(article_id=article_id, claim_id=claim_id, **fields)
+        original = originals.setdefault(_copy_group(evidence), evidence) if evidence.excerpt_key else evidence
+        if original is evidence:
+            first_pass.append(evidence)
+        elif original.pk is None:  # a copy of a row of this batch: inserted once that row has an id
+            copies_of_first_pass.append((evidence, original))
+        else:
+            first_pass.append(_copy(evidence, original))
+    new = Evidence.objects.bulk_create(first_pass)
+    if copies_of_first_pass:
+        new += Evidence.objects.bulk_create([_copy(evidence, original) for evidence, original in copies_of_first_pass])
+
     refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
     for evidence in refreshed:
         for field, value in values[(evidence.article_id, evidence.claim_id)].items():
             setattr(evidence, field, value)
+    _unlink_changed_copies([evidence for evidence in refreshed if evidence.copy_of_id is not None])
     if refreshed:
-        Evidence.objects.bulk_update(refreshed, list(next(iter(values.values()))))
+        Evidence.objects.bulk_update(refreshed, [*next(iter(values.values())), "copy_of"])
     rows = {pair: (evidence, False) for pair, evidence in existing.items()}
     rows.update({(evidence.article_id, evidence.claim_id): (evidence, True) for evidence in new})
     return rows
+
+
+def _copy_group(evidence: Evidence) -> tuple:
+    return (evidence.claim_id, evidence.excerpt_key, evidence.stance)
+
+
+def _copy(evidence: Evidence, original: Evidence) -> Evidence:
+    """``evidence`` as a copy of ``original``: it shares its review, done or pending."""
+    evidence.copy_of = original
+    evidence.review_state = original.review_state
+    evidence.reviewed_by_id = original.reviewed_by_id
+    evidence.reviewed_at = original.reviewed_at
+    evidence.review_note = original.review_note
+    return evidence
+
+
+def _unlink_changed_copies(copies: list[Evidence]) -> None:
+    """A pending copy that a new run of the pipeline reads differently is a row of its own."""
+    if not copies:
+        return
+    groups = {
+        pk: (claim_id, key, stance)
+        for pk, claim_id, key, stance in Evidence.objects.filter(pk__in={e.copy_of_id for e in copies}).values_list(
+            "pk", "claim_id", "excerpt_key", "stance"
+        )
+    }
+    for evidence in copies:
+        if groups.get(evidence.copy_of_id) != _copy_group(evidence):
+            evidence.copy_of = None
 
 
 def evidence_record(*, model_version: str, **finding) -> tuple[Evidence, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -58,6 +59,19 @@ def normalize_for_search(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Word tokens of the search-normalised text."""
     return _WORD.findall(normalize_for_search(text))
+
+
+def words_fingerprint(text: str, *, min_words: int = 8) -> str:
+    """A hash of the text's :func:`tokenize` words, or "" when it has fewer than ``min_words``.
+
+    Texts that differ only in spacing, punctuation, case, Arabic diacritics or letter forms
+    get the same fingerprint: the same wire sentence as two outlets print it. Short texts
+    ("He denied it.") recur in unrelated stories, so they get none.
+    """
+    words = tokenize(text)
+    if len(words) < min_words:
+        return ""
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 # Clitics written on to Arabic words: the article and the conjunctions and prepositions before

@@ -135,3 +135,13 @@ def test_a_claimant_added_at_the_desk_is_found_by_the_api_under_a_spelling_varia
 
     assert created.status_code == 201
     assert Claimant.objects.count() == 1
+
+
+def test_the_desk_lists_rows_to_review_without_their_copies_and_shows_the_copies_on_the_original(desk):
+    original = EvidenceFactory(excerpt="The last troops left on 19 January, the alliance said in a statement.")
+    copy = EvidenceFactory(claim=original.claim, copy_of=original)
+
+    listed = desk.get("/admin/claims/evidence/", {"is_copy": "no", "review_state__exact": "pending"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [original.pk]
+    page = desk.get(f"/admin/claims/evidence/{original.pk}/change/").content.decode()
+    assert f"#{copy.pk} {copy.article}" in page

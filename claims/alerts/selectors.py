@@ -62,7 +62,9 @@ def pending_evidence_for(*, subscriptions: list[Subscription]) -> QuerySet[Evide
         elif subscription.scope == SubscriptionScope.TAG:
             scope |= Q(claim__tags__id=subscription.tag_id)
     return (
-        Evidence.objects.filter(scope, review_state=ReviewState.PENDING, claim__status=ClaimStatus.OPEN)
+        Evidence.objects.filter(
+            scope, review_state=ReviewState.PENDING, copy_of__isnull=True, claim__status=ClaimStatus.OPEN
+        )
         .select_related("claim", "article")
         .distinct()
         .order_by("-confidence", "-id")

@@ -120,6 +120,11 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
     reviewed_by = serializers.CharField(source="reviewed_by.username", default=None)
     article_title = serializers.CharField(source="article.title", read_only=True)
     article_url = serializers.CharField(source="article.url", read_only=True, allow_null=True)
+    copies = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="Later rows saying the same (other outlets' copies), reviewed with this one",
+    )
 
     class Meta:
         model = Evidence
@@ -141,6 +146,8 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "review_note",
             "created_at",
+            "copy_of",
+            "copies",
         ]
 
 

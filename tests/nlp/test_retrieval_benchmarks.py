@@ -17,16 +17,28 @@ ANS_ROWS = [
 XNLI = {
     "en": [
         ("The city council approved the new cycling lanes on Tuesday.", "Cycling lanes were approved.", "entailment"),
-        ("The city council approved the new cycling lanes on Tuesday.", "The council rejected the lanes.", "contradiction"),
+        (
+            "The city council approved the new cycling lanes on Tuesday.",
+            "The council rejected the lanes.",
+            "contradiction",
+        ),
         ("The city council approved the new cycling lanes on Tuesday.", "Cyclists had asked for years.", "neutral"),
         ("Heavy rain flooded the village school last night.", "The school was flooded.", "entailment"),
         ("Heavy rain flooded the village school last night.", "It was a dry night in the village.", "contradiction"),
         ("Heavy rain flooded the village school last night.", "Classes will move to the mosque.", "neutral"),
     ],
     "ar": [
-        ("وافق مجلس المدينة على مسارات الدراجات الجديدة يوم الثلاثاء.", "تمت الموافقة على مسارات الدراجات.", "entailment"),
+        (
+            "وافق مجلس المدينة على مسارات الدراجات الجديدة يوم الثلاثاء.",
+            "تمت الموافقة على مسارات الدراجات.",
+            "entailment",
+        ),
         ("وافق مجلس المدينة على مسارات الدراجات الجديدة يوم الثلاثاء.", "رفض المجلس المسارات.", "contradiction"),
-        ("وافق مجلس المدينة على مسارات الدراجات الجديدة يوم الثلاثاء.", "طالب راكبو الدراجات بها منذ سنوات.", "neutral"),
+        (
+            "وافق مجلس المدينة على مسارات الدراجات الجديدة يوم الثلاثاء.",
+            "طالب راكبو الدراجات بها منذ سنوات.",
+            "neutral",
+        ),
         ("أغرقت الأمطار الغزيرة مدرسة القرية الليلة الماضية.", "غمرت المياه المدرسة.", "entailment"),
         ("أغرقت الأمطار الغزيرة مدرسة القرية الليلة الماضية.", "كانت ليلة جافة في القرية.", "contradiction"),
         ("أغرقت الأمطار الغزيرة مدرسة القرية الليلة الماضية.", "ستنتقل الدروس إلى المسجد.", "neutral"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from factcheck.api.filters import BooleanFilter, FilterSet
 from factnlp.text import normalize_for_search
 
 from .choices import ClaimKind, ClaimStatus, ReviewState, Stance
@@ -11,7 +12,7 @@ from .models import Claim, Evidence
 from .services import claimant_name_key
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=ClaimKind.choices)
     language = django_filters.CharFilter()
@@ -23,7 +24,7 @@ class ClaimFilter(django_filters.FilterSet):
     made_after = django_filters.DateFilter(field_name="made_on", lookup_expr="gte")
     made_before = django_filters.DateFilter(field_name="made_on", lookup_expr="lte")
     follow_up_before = django_filters.DateFilter(field_name="follow_up_date", lookup_expr="lte")
-    has_pending_evidence = django_filters.BooleanFilter()
+    has_pending_evidence = BooleanFilter()
 
     class Meta:
         model = Claim
@@ -46,11 +47,11 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
 
-class EvidenceFilter(django_filters.FilterSet):
+class EvidenceFilter(FilterSet):
     review_state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices)
     stance = django_filters.MultipleChoiceFilter(choices=Stance.choices)
     min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte")
-    is_copy = django_filters.BooleanFilter(
+    is_copy = BooleanFilter(
         field_name="copy_of", lookup_expr="isnull", exclude=True, label="Copies of an earlier row (true) or not (false)"
     )
 

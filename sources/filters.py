@@ -2,13 +2,13 @@
 
 import django_filters
 
-from factcheck.api.filters import DateTimeFilter
+from factcheck.api.filters import DateTimeFilter, FilterSet
 
 from .choices import ArticleState
 from .models import Article
 
 
-class ArticleFilter(django_filters.FilterSet):
+class ArticleFilter(FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices)
     published_after = DateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = DateTimeFilter(field_name="published_at", lookup_expr="lte")

@@ -14,7 +14,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from factcheck.api.filters import IsoDateTimeFilter
+from factcheck.api.filters import FilterSet, IsoDateTimeFilter
 from factcheck.api.permissions import RolePermission, is_admin, is_editor
 
 from ..alerts import selectors, services
@@ -124,7 +124,7 @@ class WebhookViewSet(
         return Response(WebhookOutputSerializer(endpoint).data)
 
 
-class AlertFilter(django_filters.FilterSet):
+class AlertFilter(FilterSet):
     event = django_filters.MultipleChoiceFilter(choices=AlertEvent.choices)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
@@ -145,7 +145,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.alert_list()
 
 
-class DeliveryFilter(django_filters.FilterSet):
+class DeliveryFilter(FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DeliveryState.choices)
     channel = django_filters.ChoiceFilter(choices=AlertChannel.choices)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django_filters.rest_framework import DjangoFilterBackend
 
 # Python accepts UTC offsets up to 24 hours, to the microsecond; PostgreSQL refuses 16 hours
 # and more, and fractions of a second, with a DataError.
@@ -30,3 +33,40 @@ class DateTimeFilter(_StorableUtcOffsetMixin, django_filters.DateTimeFilter):
 
 class IsoDateTimeFilter(_StorableUtcOffsetMixin, django_filters.IsoDateTimeFilter):
     """django-filter's IsoDateTimeFilter, refusing UTC offsets the database cannot store."""
+
+
+class _StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no, any case); anything else is an error, not "no filter".
+
+    django-filter's own boolean filters read an unknown word, "1" included, as absent, so
+    ``?is_active=1`` silently answered with every row.
+    """
+
+    _WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self._WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError("Enter true or false.", code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+
+class FilterSet(django_filters.FilterSet):
+    """The project's filter sets: model boolean fields get :class:`BooleanFilter`."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": BooleanFilter},
+    }
+
+
+class FilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend whose filter sets built from ``filterset_fields`` are :class:`FilterSet`."""
+
+    filterset_base = FilterSet

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import ClaimantFactory, ClaimFactory
+from tests.factories import ClaimantFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,34 @@ def test_alert_date_with_utc_offset_the_database_cannot_store_is_refused(reader_
     response = reader_client.get("/api/v1/alerts/", {"created_after": "2026-01-01T00:00:00+16:00"})
     assert response.status_code == 400, response.content
     assert list(response.json()) == ["created_after"]
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/evidence/", "high_confidence"),
+        ("/api/v1/evidence/", "is_copy"),
+        ("/api/v1/claims/", "has_pending_evidence"),
+        ("/api/v1/feeds/", "is_active"),  # a filter built from filterset_fields
+    ],
+)
+def test_a_yes_or_no_filter_refuses_other_words_instead_of_ignoring_them(reader_client, url, parameter):
+    for value in ["maybe", "2", "truth"]:
+        response = reader_client.get(url, {parameter: value})
+        assert response.status_code == 400, (value, response.content)
+        assert response.json() == {parameter: ["Enter true or false."]}
+    for value in ["true", "True", "1", "yes", "false", "0", "no", ""]:
+        assert reader_client.get(url, {parameter: value}).status_code == 200, value
+
+
+def test_a_yes_or_no_filter_reads_1_and_0(reader_client):
+    strong = EvidenceFactory(high_confidence=True)
+    weak = EvidenceFactory(high_confidence=False)
+
+    def found(value):
+        return [
+            row["id"] for row in reader_client.get("/api/v1/evidence/", {"high_confidence": value}).json()["results"]
+        ]
+
+    assert found("1") == found("TRUE") == [strong.pk]  # "1" used to be read as no filter at all
+    assert found("0") == found("no") == [weak.pk]

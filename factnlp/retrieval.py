@@ -435,7 +435,7 @@ class ClaimIndex:
         best lexical matches."""
         rows = neighbour_rows.reshape(-1)
         lexical_rows = self._best_lexical_rows(lexical)
-        return np.unique(np.concatenate([rows[rows >= 0], lexical_rows.astype(np.int64)]))
+        return _sorted_unique(np.concatenate([rows[rows >= 0], lexical_rows.astype(np.int64)]))
 
     def _best_lexical_rows(self, lexical: np.ndarray) -> np.ndarray:
         """Rows of the ``lexical_candidates`` highest lexical scores above zero.
@@ -488,6 +488,18 @@ class ClaimIndex:
                 b=self.b,
             )
         return self._postings
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for the short int arrays of one search: numpy 2's hash-based unique costs
+    about ten times a sort for a thousand values (0.16 against 0.017 ms here)."""
+    values = np.sort(values)
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 @dataclass(frozen=True)

@@ -326,3 +326,44 @@ def test_arabic_words_with_and_without_the_article_agree_lexically():
     # without clitics taken off, "القوات"/"والقوات" and "الروسية"/"روسية" share nothing.
     index = make_index({1: "القوات الروسية ستغادر كازاخستان"}, {1: unit(0)})
     assert index.lexical_scores(["وقوات روسية غادرت كازاخستان"])[0] > index.lexical_scores(["غادرت كازاخستان"])[0]
+
+
+def _graph_index_of_look_alike_claims():
+    rng = np.random.default_rng(3)
+    dim, n = 32, 600
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    # Every claim shares the common words; one of them also names rarer ones.
+    texts = [f"The minister said the report {i} was about region {i % 40} and {i % 7} towns" for i in range(n)]
+    texts[123] = "Tokayev said the CSTO troops completed their withdrawal"
+    index = ClaimIndex(dim, ann_min_claims=200)
+    index.upsert_many(ids=list(range(n)), vectors=vectors, texts=texts)
+    return index, vectors
+
+
+def test_graph_search_finds_a_claim_by_its_rarer_words_and_scores_words_as_the_whole_index_does():
+    index, vectors = _graph_index_of_look_alike_claims()
+    sentences = ["Tokayev said the CSTO withdrawal of the troops is over.", "The minister said so."]
+    query = -vectors[123][None, :].repeat(2, axis=0)  # the graph's farthest claim
+
+    found = index.search(sentence_vectors=query, sentences=sentences, top_k=600, min_score=-2.0)
+
+    assert 123 in {c.claim_id for c in found}
+    exact = index.lexical_scores(sentences)
+    assert len(found) > 64
+    for candidate in found:
+        assert candidate.lexical_score == pytest.approx(float(exact[candidate.claim_id]), abs=1e-6)
+
+
+def test_graph_search_of_an_article_of_common_words_only_takes_the_best_lexical_matches():
+    index, vectors = _graph_index_of_look_alike_claims()
+    sentences = ["The minister said the region has 0 towns."]  # every word in over 64 claims
+
+    found = index.search(sentence_vectors=-vectors[123][None, :], sentences=sentences, top_k=600, min_score=-2.0)
+
+    exact = index.lexical_scores(sentences)
+    cut = np.sort(exact)[::-1][index.lexical_candidates - 1]
+    assert set(np.flatnonzero(exact > cut).tolist()) <= {c.claim_id for c in found}
+    assert 0 in {c.claim_id for c in found}  # its report, region and towns are all "0"
+    for candidate in found:
+        assert candidate.lexical_score == pytest.approx(float(exact[candidate.claim_id]), abs=1e-6)

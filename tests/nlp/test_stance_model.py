@@ -133,8 +133,9 @@ def test_breach_reads_as_more_contradicting_than_fulfilment_for_every_held_out_c
         result = model.predict(pair.claim, article(pair.title, pair.body, pair.article_language))
         key = (pair.claim, pair.article_language)
         by_claim.setdefault(key, {}).setdefault(pair.stance, []).append(result.scores["contradicts"])
-    assert len(by_claim) >= 6
-    for key, scores in by_claim.items():
+    both = {key: scores for key, scores in by_claim.items() if len(scores) == 2}  # a kept and a broken report
+    assert len(both) >= 6
+    for key, scores in both.items():
         assert min(scores["contradicts"]) > max(scores["confirms"]), key
 
 

@@ -15,7 +15,7 @@ from factcheck.api.exceptions import DomainError
 
 from . import search, services
 from .choices import ClaimStatus, ReviewState
-from .models import BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence, Tag
+from .models import BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence, EvidenceReview, Tag
 
 # Arabic and English sit side by side; dir=auto lets each field follow its text.
 AUTO_DIRECTION = {
@@ -225,6 +225,17 @@ class ClaimAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
+class EvidenceReviewInline(admin.TabularInline):
+    model = EvidenceReview
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["action", "reviewed_by", "reviewed_at", "note"]
+    verbose_name_plural = _("review history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class CopyListFilter(admin.SimpleListFilter):
     title = _("copy of an earlier row")
     parameter_name = "is_copy"
@@ -272,7 +283,8 @@ class EvidenceAdmin(admin.ModelAdmin):
         "copy_list",
     ]
     fields = readonly_fields[:8] + ["review_note"] + readonly_fields[8:]
-    actions = ["accept_selected", "reject_selected"]
+    actions = ["accept_selected", "reject_selected", "reopen_selected"]
+    inlines = [EvidenceReviewInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(copy_total=models.Count("copies"))
@@ -305,6 +317,18 @@ class EvidenceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reject selected pending evidence"))
     def reject_selected(self, request, queryset):
         self._review(request, queryset, "reject")
+
+    @admin.action(description=_("Reopen selected reviewed evidence for review"))
+    def reopen_selected(self, request, queryset):
+        reopened = set()
+        for evidence in queryset.exclude(review_state=ReviewState.PENDING).order_by("pk"):
+            if evidence.pk in reopened:  # reopened with a row of its group already
+                continue
+            try:
+                reopened.update(row.pk for row in services.evidence_reopen(evidence=evidence, reopened_by=request.user))
+            except DomainError as exc:  # another editor reopened it meanwhile
+                self.message_user(request, f"{evidence.pk}: {exc}", messages.WARNING)
+        self.message_user(request, _("%(n)d evidence rows reopened.") % {"n": len(reopened)}, messages.SUCCESS)
 
 
 @admin.register(BackfillRun)

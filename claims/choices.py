@@ -29,6 +29,12 @@ class ReviewState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class ReviewAction(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    REOPENED = "reopened", "Reopened for review"
+
+
 class FollowUpSource(models.TextChoices):
     PROPOSED = "proposed", "Proposed from the claim text"
     SET = "set", "Set by an editor"

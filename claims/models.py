@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .choices import BackfillState, ClaimKind, ClaimStatus, FollowUpSource, ReviewState, Stance
+from .choices import BackfillState, ClaimKind, ClaimStatus, FollowUpSource, ReviewAction, ReviewState, Stance
 
 CLAIM_TEXT_MAX_CHARS = 5000
 
@@ -139,6 +139,25 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()} ({self.confidence:.2f})"
+
+
+class EvidenceReview(models.Model):
+    """One decision on an evidence row (accepted, rejected, or reopened for review); rows are only
+    ever added, so a decision taken back stays on the record."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="reviews")
+    action = models.CharField(max_length=10, choices=ReviewAction.choices)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.reviewed_by or 'nobody'}"
 
 
 class ClaimEmbedding(models.Model):

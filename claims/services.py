@@ -15,8 +15,8 @@ from django.utils import timezone
 from factcheck.api.exceptions import DomainError
 from factnlp.text import detect_language, normalize_for_search, words_fingerprint
 
-from .choices import ClaimKind, ClaimStatus, FollowUpSource, ReviewState
-from .models import Claim, Claimant, ClaimStatusChange, Evidence, Tag
+from .choices import ClaimKind, ClaimStatus, FollowUpSource, ReviewAction, ReviewState
+from .models import Claim, Claimant, ClaimStatusChange, Evidence, EvidenceReview, Tag
 
 _UNSET = object()
 
@@ -212,21 +212,8 @@ def evidence_review_many(*, evidence_ids: Sequence[int], decision: str, reviewed
     if decision not in states:
         raise DomainError("Decision must be 'accept' or 'reject'.", field="decision")
     ids = list(dict.fromkeys(evidence_ids))
-    wanted = set(ids)
     with transaction.atomic():
-        originals = {
-            copy_of or pk for pk, copy_of in Evidence.objects.filter(pk__in=ids).values_list("pk", "copy_of_id")
-        }
-        # Locked in id order, so two reviews of overlapping sets cannot deadlock.
-        locked = list(
-            Evidence.objects.select_for_update()
-            .filter(Q(pk__in=originals) | Q(copy_of_id__in=originals))
-            .order_by("pk")
-        )
-        requested = [row for row in locked if row.pk in wanted]
-        missing = sorted(wanted - {row.pk for row in requested})
-        if missing:
-            raise DomainError(f"No evidence with id {', '.join(map(str, missing))}.", field="evidence")
+        locked, requested = _lock_review_groups(ids)
         reviewed = [row for row in requested if row.review_state != ReviewState.PENDING]
         if len(ids) == 1 and reviewed:
             raise DomainError(
@@ -236,16 +223,51 @@ def evidence_review_many(*, evidence_ids: Sequence[int], decision: str, reviewed
             already = ", ".join(f"{row.pk} ({row.review_state})" for row in reviewed)
             raise DomainError(f"Already reviewed: {already}.", status_code=409, code="already_reviewed")
         pending = [row for row in locked if row.review_state == ReviewState.PENDING]
-        now = timezone.now()
-        for row in pending:
-            row.review_state, row.reviewed_by, row.reviewed_at, row.review_note = (
-                states[decision],
-                reviewed_by,
-                now,
-                note,
-            )
-        Evidence.objects.bulk_update(pending, ["review_state", "reviewed_by", "reviewed_at", "review_note"])
+        _set_review(pending, state=states[decision], reviewed_by=reviewed_by, note=note)
     return pending
+
+
+def evidence_reopen(*, evidence: Evidence, reopened_by, note: str = "") -> list[Evidence]:
+    """Take back the decision on a reviewed row (and its copies): pending again, the decision
+    kept in the row's review history. Returns the rows reopened, in id order."""
+    with transaction.atomic():
+        locked, requested = _lock_review_groups([evidence.pk])
+        if requested[0].review_state == ReviewState.PENDING:
+            raise DomainError("This evidence has not been reviewed.", status_code=409, code="not_reviewed")
+        reviewed = [row for row in locked if row.review_state != ReviewState.PENDING]
+        _set_review(reviewed, state=ReviewState.PENDING, reviewed_by=reopened_by, note=note)
+    return reviewed
+
+
+def _lock_review_groups(ids: list[int]) -> tuple[list[Evidence], list[Evidence]]:
+    """Every row of the review groups (a row and its copies) the ids belong to, locked in id
+    order so that two reviews of overlapping sets cannot deadlock, and the requested rows."""
+    wanted = set(ids)
+    originals = {copy_of or pk for pk, copy_of in Evidence.objects.filter(pk__in=ids).values_list("pk", "copy_of_id")}
+    locked = list(
+        Evidence.objects.select_for_update().filter(Q(pk__in=originals) | Q(copy_of_id__in=originals)).order_by("pk")
+    )
+    requested = [row for row in locked if row.pk in wanted]
+    missing = sorted(wanted - {row.pk for row in requested})
+    if missing:
+        raise DomainError(f"No evidence with id {', '.join(map(str, missing))}.", field="evidence")
+    return locked, requested
+
+
+def _set_review(rows: list[Evidence], *, state: str, reviewed_by, note: str) -> None:
+    """Store a decision (or, with the pending state, its withdrawal) and add it to the rows' history."""
+    now = timezone.now()
+    decided = state != ReviewState.PENDING
+    for row in rows:
+        row.review_state = state
+        row.reviewed_by = reviewed_by if decided else None
+        row.reviewed_at = now if decided else None
+        row.review_note = note if decided else ""
+    Evidence.objects.bulk_update(rows, ["review_state", "reviewed_by", "reviewed_at", "review_note"])
+    action = state if decided else ReviewAction.REOPENED
+    EvidenceReview.objects.bulk_create(
+        EvidenceReview(evidence=row, action=action, reviewed_by=reviewed_by, reviewed_at=now, note=note) for row in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -328,6 +350,18 @@ def _evidence_write(values: dict[tuple[int, int], dict]) -> dict[tuple[int, int]
     new = Evidence.objects.bulk_create(first_pass)
     if copies_of_first_pass:
         new += Evidence.objects.bulk_create([_copy(evidence, original) for evidence, original in copies_of_first_pass])
+    inherited = [evidence for evidence in new if evidence.review_state != ReviewState.PENDING]
+    if inherited:  # copies of rows reviewed before they came: their history says whose decision they share
+        EvidenceReview.objects.bulk_create(
+            EvidenceReview(
+                evidence=evidence,
+                action=evidence.review_state,
+                reviewed_by_id=evidence.reviewed_by_id,
+                reviewed_at=timezone.now(),
+                note=f"A copy of evidence {evidence.copy_of_id}, reviewed with it. {evidence.review_note}".strip(),
+            )
+            for evidence in inherited
+        )
 
     refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
     for evidence in refreshed:

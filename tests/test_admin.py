@@ -145,3 +145,18 @@ def test_the_desk_lists_rows_to_review_without_their_copies_and_shows_the_copies
     assert [row.pk for row in listed.context["cl"].result_list] == [original.pk]
     page = desk.get(f"/admin/claims/evidence/{original.pk}/change/").content.decode()
     assert f"#{copy.pk} {copy.article}" in page
+
+
+def test_the_desk_reopens_reviewed_evidence_and_shows_its_review_history(desk, admin_user):
+    reviewed = EvidenceFactory(review_state="accepted")
+    pending = EvidenceFactory()
+
+    response = desk.post(
+        "/admin/claims/evidence/", {"action": "reopen_selected", "_selected_action": [reviewed.pk, pending.pk]}
+    )
+
+    assert response.status_code == 302
+    assert set(Evidence.objects.values_list("review_state", flat=True)) == {"pending"}
+    assert [(r.action, r.reviewed_by) for r in reviewed.reviews.all()] == [("reopened", admin_user)]
+    page = desk.get(f"/admin/claims/evidence/{reviewed.pk}/change/").content.decode()
+    assert "Reopened for review" in page

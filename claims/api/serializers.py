@@ -9,7 +9,7 @@ from rest_framework import serializers
 from factcheck.api.serializers import LanguageField, StrictInputSerializer
 
 from ..choices import ClaimKind, ClaimStatus
-from ..models import CLAIM_TEXT_MAX_CHARS, BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence
+from ..models import CLAIM_TEXT_MAX_CHARS, BackfillRun, Claim, Claimant, ClaimStatusChange, Evidence, EvidenceReview
 from ..search import NO_WORDS, SEARCH_TEXT_MAX_CHARS, has_words
 
 
@@ -154,6 +154,20 @@ class EvidenceOutputSerializer(serializers.ModelSerializer):
 class EvidenceReviewInputSerializer(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class EvidenceReopenInputSerializer(StrictInputSerializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="", help_text="Why the decision is taken back"
+    )
+
+
+class EvidenceReviewRecordSerializer(serializers.ModelSerializer):
+    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None)
+
+    class Meta:
+        model = EvidenceReview
+        fields = ["id", "evidence", "action", "reviewed_by", "reviewed_at", "note"]
 
 
 EVIDENCE_REVIEW_MAX_ROWS = 500

@@ -25,8 +25,10 @@ from .serializers import (
     ClaimSearchOutputSerializer,
     ClaimSimilarInputSerializer,
     EvidenceOutputSerializer,
+    EvidenceReopenInputSerializer,
     EvidenceReviewInputSerializer,
     EvidenceReviewManyInputSerializer,
+    EvidenceReviewRecordSerializer,
     StatusChangeInputSerializer,
     StatusChangeOutputSerializer,
 )
@@ -254,3 +256,22 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
             reviewed_by=request.user,
         )
         return Response(EvidenceOutputSerializer(selectors.evidence_list().get(pk=evidence.pk)).data)
+
+    @extend_schema(request=EvidenceReopenInputSerializer, responses={200: EvidenceOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Take back an accept or reject (with the row's copies): pending again, the decision kept
+        in its review history (409 if it is pending)."""
+        evidence = self.get_object()
+        data = EvidenceReopenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.evidence_reopen(evidence=evidence, reopened_by=request.user, note=data.validated_data["note"])
+        return Response(EvidenceOutputSerializer(selectors.evidence_list().get(pk=evidence.pk)).data)
+
+    @extend_schema(responses={200: EvidenceReviewRecordSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def reviews(self, request, pk=None):
+        """Every decision on the row, oldest first: accepted, rejected, reopened; who, when, why."""
+        evidence = self.get_object()
+        history = evidence.reviews.select_related("reviewed_by")
+        return Response(EvidenceReviewRecordSerializer(history, many=True).data)

@@ -100,6 +100,12 @@ def test_a_copy_of_a_reviewed_row_arrives_with_its_decision(editor):
         editor,
         "Checked with the ministry",
     )
+    [inherited] = copy.reviews.all()
+    assert (inherited.action, inherited.reviewed_by, inherited.note) == (
+        "accepted",
+        editor,
+        f"A copy of evidence {original.pk}, reviewed with it. Checked with the ministry",
+    )
 
 
 @pytest.mark.parametrize("reviewed", ["original", "copy"])

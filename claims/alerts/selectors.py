@@ -110,7 +110,7 @@ def feed_entries(*, claim_id: int | None = None, limit: int = 50) -> list[FeedEn
     """Status changes and accepted evidence, newest first, for one claim or all of them."""
     changes = ClaimStatusChange.objects.select_related("claim").exclude(from_status="").order_by("-changed_at", "-id")
     accepted = (
-        Evidence.objects.filter(review_state=ReviewState.ACCEPTED)
+        Evidence.objects.filter(review_state=ReviewState.ACCEPTED, copy_of__isnull=True)  # a reprint is no news
         .select_related("claim", "article")
         .order_by("-reviewed_at", "-id")
     )

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from claims import services as claim_services
 from claims.alerts import email, services
 from claims.models import Delivery, EmailDigest
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ArticleFactory, ClaimFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -115,6 +115,7 @@ def test_atom_feeds_list_status_changes_and_accepted_evidence(client, reader, se
         high_confidence=True,
     )
     claim_services.evidence_review(evidence=accepted, decision="accept", reviewed_by=admin_user)
+    EvidenceFactory(claim=claim, copy_of=accepted, review_state="accepted")  # another outlet's reprint: not again
     claim_services.evidence_record(  # pending: not in the feed
         claim_id=claim.pk,
         article_id=ArticleFactory().pk,

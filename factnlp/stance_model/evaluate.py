@@ -18,11 +18,13 @@ from pathlib import Path
 from factnlp.stance import STANCES, ArticleText
 from factnlp.stance_model.corpus import prepare_corpus, progress
 from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises
-from factnlp.stance_model.metrics import accuracy, fnc_score, macro_f1, per_class_f1
+from factnlp.stance_model.metrics import accuracy, calibration, flagged_precision, fnc_score, macro_f1, per_class_f1
 from factnlp.stance_model.model import TrainedStanceModel
 from factnlp.text import split_sentences
 
 ANS_LABELS = ("confirms", "contradicts", "unrelated")
+# The service's default MATCH_HIGH_CONFIDENCE: evidence at or above it is flagged high-confidence.
+HIGH_CONFIDENCE = 0.8
 
 
 def test_pairs(dataset: str) -> list[LabelledPair]:
@@ -43,7 +45,7 @@ def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
     pairs = test_pairs(dataset)
     _claims, articles = prepare_corpus(pairs, name=f"{dataset}-test")
     model = TrainedStanceModel(artifact=artifact, article_cache_size=len(articles))
-    gold, predicted = [], []
+    gold, predicted, confidences = [], [], []
     started = time.monotonic()
     for pair in progress(pairs, total=len(pairs), label=f"classifying {dataset}"):
         prepared = articles[(pair.title, pair.body)]
@@ -58,6 +60,7 @@ def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
         result = model.predict(pair.claim, article, claim_language=pair.language)
         gold.append(pair.stance)
         predicted.append(result.stance)
+        confidences.append(float(result.confidence))
     seconds = time.monotonic() - started
     labels: tuple[str, ...] = STANCES
     if dataset == "ans":  # ANS has agree / disagree / other only
@@ -79,6 +82,12 @@ def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
             g: {p: sum(1 for a, b in zip(gold, predicted, strict=True) if a == g and b == p) for p in labels}
             for g in labels
         },
+        "calibration": calibration(
+            confidences=confidences, correct=[g == p for g, p in zip(gold, predicted, strict=True)]
+        ),
+        "high_confidence": flagged_precision(
+            gold=gold, predicted=predicted, confidences=confidences, threshold=HIGH_CONFIDENCE
+        ),
         "seconds": round(seconds, 2),
         "pairs_per_second": round(len(pairs) / seconds, 1) if seconds else None,
     }

@@ -17,6 +17,11 @@ def unit(*hot: int, noise: np.ndarray | None = None) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def random_unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def make_index(texts: dict[int, str], vectors: dict[int, np.ndarray], **options) -> ClaimIndex:
     index = ClaimIndex(DIM, **options)
     ids = list(texts)
@@ -157,8 +162,7 @@ def test_graph_search_keeps_bookkeeping_of_upserts_and_removals():
 def test_graph_search_finds_what_the_exact_scan_finds():
     rng = np.random.default_rng(7)
     dim, n = 64, 3000
-    vectors = rng.standard_normal((n, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = random_unit_rows(rng, n, dim)
     texts = [f"claim {i} about topic {i % 50}" for i in range(n)]
     exact, graph = ClaimIndex(dim, ann_min_claims=10**9), ClaimIndex(dim, ann_min_claims=1000)
     for index in (exact, graph):
@@ -329,14 +333,12 @@ def test_arabic_words_with_and_without_the_article_agree_lexically():
 
 
 def _graph_index_of_look_alike_claims():
-    rng = np.random.default_rng(3)
-    dim, n = 32, 600
-    vectors = rng.standard_normal((n, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    n = 600
+    vectors = random_unit_rows(np.random.default_rng(3), n, 32)
     # Every claim shares the common words; one of them also names rarer ones.
     texts = [f"The minister said the report {i} was about region {i % 40} and {i % 7} towns" for i in range(n)]
     texts[123] = "Tokayev said the CSTO troops completed their withdrawal"
-    index = ClaimIndex(dim, ann_min_claims=200)
+    index = ClaimIndex(32, ann_min_claims=200)
     index.upsert_many(ids=list(range(n)), vectors=vectors, texts=texts)
     return index, vectors
 

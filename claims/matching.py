@@ -10,16 +10,16 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from factnlp.matching import ClaimText, PreparedArticle, match_article, prepare_articles
+from factnlp.matching import ClaimText, EmbeddedBody, PreparedArticle, match_article, prepare_articles
 from factnlp.retrieval import ClaimIndex
 from factnlp.stance import ArticleText
 from sources.choices import ArticleState
 from sources.feeds import canonical_url
 from sources.models import Article
-from sources.services import articles_mark_done
+from sources.services import article_body_key, articles_mark_done
 
 from . import engine
 from .choices import BackfillState
@@ -137,6 +137,7 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
             for article in articles
         ],
         embedder=model,
+        embedded_bodies=_embedded_bodies(articles, model=model),
     )
     index, horizon = engine.claim_index_cache.snapshot()
     stance = engine.stance_model()
@@ -161,6 +162,33 @@ def articles_match(*, article_ids: Sequence[int]) -> dict[int, int]:
     for evidence, is_new in rows:
         created[evidence.article_id] += is_new
     return created
+
+
+def _embedded_bodies(articles: list[Article], *, model) -> list[EmbeddedBody | None]:
+    """The bodies of the batch that an article already done has word for word (another outlet's
+    reprint of a wire story): their stored sentences and vectors, so that only the titles are
+    embedded. Everything after embedding runs as for any article."""
+    keys = [article_body_key(article.body) for article in articles]
+    wanted = set(keys) - {""}
+    if not wanted:
+        return [None] * len(articles)
+    first_of_each = (
+        Article.objects.filter(body_key__in=wanted, state=ArticleState.DONE, embedding_model=model.name)
+        .values("body_key")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    found = {}
+    for key, title, sentences, vectors in Article.objects.filter(pk__in=first_of_each).values_list(
+        "body_key", "title", "sentences", "sentence_vectors"
+    ):
+        if vectors is None:
+            continue
+        rows = engine.vectors_from_bytes(vectors, model.dim)
+        title_count = 1 if title.strip() else 0  # prepare_articles makes the whole title one sentence
+        if len(rows) == len(sentences) > title_count:
+            found[key] = EmbeddedBody(sentences=tuple(sentences[title_count:]), vectors=rows[title_count:])
+    return [found.get(key) for key in keys]
 
 
 def _find(*, articles: list[Article], prepared: list[PreparedArticle], index: ClaimIndex) -> list[Finding]:

@@ -24,6 +24,14 @@ class ClaimText:
 
 
 @dataclass(frozen=True)
+class EmbeddedBody:
+    """An article body split and embedded before (a reprint of it need not be embedded again)."""
+
+    sentences: tuple[str, ...]
+    vectors: np.ndarray  # (len(sentences), dim)
+
+
+@dataclass(frozen=True)
 class PreparedArticle:
     """An article split into sentences (title first) with one embedding per sentence."""
 
@@ -73,35 +81,51 @@ def prepare_article(
     return prepare_articles([article], embedder=embedder)[0]
 
 
-def prepare_articles(articles: Sequence[ArticleText], *, embedder: Embedder) -> list[PreparedArticle]:
+def prepare_articles(
+    articles: Sequence[ArticleText],
+    *,
+    embedder: Embedder,
+    embedded_bodies: Sequence[EmbeddedBody | None] | None = None,
+) -> list[PreparedArticle]:
     """Split several articles into sentences (title first) and embed all their sentences in one call.
 
     Only title, body, language and published_on are read; sentences given on the input are ignored.
+    Where ``embedded_bodies`` holds the article's body as split and embedded before, only its
+    title is embedded.
     """
+    known = list(embedded_bodies) if embedded_bodies is not None else [None] * len(articles)
+    if len(known) != len(articles):
+        raise ValueError("embedded_bodies must hold one entry (or None) per article")
     split = []
-    for article in articles:
+    for article, body_done in zip(articles, known, strict=True):
         title = (article.title or "").strip()
         body = article.body or ""
         language = article.language or detect_language(f"{title}\n{body}", default="und")
         split_language = None if language == "und" else language
-        sentences = ([title] if title else []) + split_sentences(body, language=split_language)
-        split.append((title, body, language, tuple(sentences)))
-    vectors = embedder.embed([sentence for *_, sentences in split for sentence in sentences])
-    bounds = np.cumsum([0] + [len(sentences) for *_, sentences in split])
-    return [
-        PreparedArticle(
-            title=title,
-            body=body,
-            language=language,
-            sentences=sentences,
-            sentence_vectors=vectors[start:stop],
-            embedder_name=embedder.name,
-            published_on=article.published_on,
+        body_sentences = body_done.sentences if body_done else tuple(split_sentences(body, language=split_language))
+        to_embed = ([title] if title else []) + ([] if body_done else list(body_sentences))
+        split.append((title, body, language, ([title] if title else []) + list(body_sentences), to_embed))
+    vectors = embedder.embed([sentence for *_, to_embed in split for sentence in to_embed])
+    bounds = np.cumsum([0] + [len(to_embed) for *_, to_embed in split])
+    prepared = []
+    for (title, body, language, sentences, _), article, body_done, start, stop in zip(
+        split, articles, known, bounds[:-1], bounds[1:], strict=True
+    ):
+        embedded = vectors[start:stop]
+        if body_done is not None:
+            embedded = np.vstack([embedded, np.asarray(body_done.vectors, dtype=embedded.dtype)])
+        prepared.append(
+            PreparedArticle(
+                title=title,
+                body=body,
+                language=language,
+                sentences=tuple(sentences),
+                sentence_vectors=embedded,
+                embedder_name=embedder.name,
+                published_on=article.published_on,
+            )
         )
-        for (title, body, language, sentences), article, start, stop in zip(
-            split, articles, bounds[:-1], bounds[1:], strict=True
-        )
-    ]
+    return prepared
 
 
 def match_article(

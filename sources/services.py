@@ -140,8 +140,20 @@ def article_set_state(*, article_id: int, state: str, reason: str = "", **fields
     )
 
 
+# Bodies shorter than this are embedded again rather than looked up: a feed's one-line summary
+# costs the model less than the query would.
+BODY_KEY_MIN_CHARS = 400
+
+
+def article_body_key(body: str) -> str:
+    """The key under which an article's embedded body is found again: its text with spacing
+    folded (the same words in the same order, as a wire story is reprinted), or "" if short."""
+    text = " ".join(body.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if len(text) >= BODY_KEY_MIN_CHARS else ""
+
+
 def articles_mark_done(*, articles, embedding_model: str) -> None:
-    """Store each article's language, sentences and sentence vectors and mark it done.
+    """Store each article's language, sentences, sentence vectors and body key and mark it done.
 
     One parameterised UPDATE per article, sent together (psycopg pipelines ``executemany``):
     ``bulk_update`` builds a CASE expression per field in Python, which cost a worker about
@@ -150,7 +162,9 @@ def articles_mark_done(*, articles, embedding_model: str) -> None:
     if not articles:
         return
     now = timezone.now()
-    per_article = [Article._meta.get_field(name) for name in ("language", "sentences", "sentence_vectors")]
+    for article in articles:
+        article.body_key = article_body_key(article.body)
+    per_article = [Article._meta.get_field(name) for name in ("language", "sentences", "sentence_vectors", "body_key")]
     shared = {
         "state": ArticleState.DONE,
         "state_reason": "",

@@ -333,3 +333,50 @@ def test_claims_the_index_already_held_are_not_checked_twice(monkeypatch):
     monkeypatch.setattr(matching, "_find", counting)
     assert articles_match(article_ids=[_article().pk]) == {Article.objects.get().pk: 1}
     assert searched == [1]  # the main pass only: no late claims
+
+
+WIRE_BODY = (
+    "The peacekeeping troops completed their withdrawal from Kazakhstan on Wednesday, officials said. "
+    "The last transport planes left the airfield near Almaty in the morning, the defence ministry added. "
+    "The contingent had arrived in early January at the request of the Kazakh president after unrest. "
+    "Local forces took over the guarded sites, and no incidents were reported during the handover. "
+    "Officials in Moscow said the mission had been completed in full."
+)
+
+
+def test_a_reprint_of_a_body_already_embedded_embeds_only_its_title_and_is_matched_the_same(monkeypatch):
+    claim = ClaimFactory(text=CLAIM)
+    claim_embed(claim_id=claim.pk)
+    first = _article(title="Peacekeepers complete withdrawal", body=WIRE_BODY)
+    articles_match(article_ids=[first.pk])
+    embedded = []
+    model = engine.embedder()
+    real_embed = model.embed
+    monkeypatch.setattr(model, "embed", lambda texts: embedded.append(list(texts)) or real_embed(texts))
+    # Another outlet's copy: its own headline, the wire text with its own line breaks.
+    reprint = _article(title="CSTO troops have left Kazakhstan", body=WIRE_BODY.replace(". ", ".\n\n"))
+
+    articles_match(article_ids=[reprint.pk])
+
+    assert embedded == [["CSTO troops have left Kazakhstan"]]
+    first.refresh_from_db()
+    reprint.refresh_from_db()
+    assert reprint.state == "done" and reprint.body_key == first.body_key != ""
+    assert reprint.sentences == ["CSTO troops have left Kazakhstan", *first.sentences[1:]]
+    assert bytes(reprint.sentence_vectors)[1024:] == bytes(first.sentence_vectors)[1024:]  # 512 float16 a row
+    found = {e.article_id: (e.claim_id, e.stance, e.excerpt) for e in Evidence.objects.all()}
+    assert found[reprint.pk] == found[first.pk] and found[first.pk][0] == claim.pk
+
+
+def test_short_bodies_are_embedded_again(monkeypatch):
+    claim_embed(claim_id=ClaimFactory(text=CLAIM).pk)
+    articles_match(article_ids=[_article().pk])
+    embedded = []
+    model = engine.embedder()
+    real_embed = model.embed
+    monkeypatch.setattr(model, "embed", lambda texts: embedded.append(list(texts)) or real_embed(texts))
+
+    articles_match(article_ids=[_article(title="Another title").pk])
+
+    assert embedded == [["Another title", ARTICLE_BODY]]
+    assert set(Article.objects.values_list("body_key", flat=True)) == {""}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from factnlp.embeddings import shared_embedder
-from factnlp.matching import ClaimText, match_article, prepare_article
+from factnlp.matching import ClaimText, EmbeddedBody, match_article, prepare_article, prepare_articles
 from factnlp.retrieval import ClaimIndex
 from factnlp.stance import ArticleText, StanceResult
 
@@ -100,6 +100,26 @@ def test_prepare_article_puts_title_first_and_embeds_once(embedder):
     assert np.allclose(np.linalg.norm(article.sentence_vectors, axis=1), 1.0, atol=1e-4)
     assert embedder.texts_embedded - before == len(article.sentences)
     assert prepare_article(title=FOOTBALL_AR[0], body=FOOTBALL_AR[1], embedder=embedder).language == "ar"
+
+
+def test_a_body_embedded_before_is_not_embedded_again(embedder):
+    done = prepare_article(title=KAZAKHSTAN_EN[0], body=KAZAKHSTAN_EN[1], embedder=embedder)
+    body = EmbeddedBody(sentences=done.sentences[1:], vectors=done.sentence_vectors[1:])
+    reprint, untitled, fresh = (
+        ArticleText(title="Another headline", body=KAZAKHSTAN_EN[1]),
+        ArticleText(title="", body=KAZAKHSTAN_EN[1]),
+        ArticleText(title=FOOTBALL_AR[0], body=FOOTBALL_AR[1]),
+    )
+    before = embedder.texts_embedded
+
+    prepared = prepare_articles([reprint, untitled, fresh], embedder=embedder, embedded_bodies=[body, body, None])
+
+    assert embedder.texts_embedded - before == 1 + len(prepared[2].sentences)  # one title, then all of fresh
+    assert prepared[0].sentences == ("Another headline", *done.sentences[1:])
+    assert np.array_equal(prepared[0].sentence_vectors[1:], done.sentence_vectors[1:])
+    assert prepared[1].sentences == done.sentences[1:] and prepared[1].sentence_vectors.shape == (2, embedder.dim)
+    with pytest.raises(ValueError, match="one entry"):
+        prepare_articles([reprint], embedder=embedder, embedded_bodies=[])
 
 
 def test_arabic_claim_is_found_for_english_article(embedder, index):

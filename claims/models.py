@@ -127,8 +127,15 @@ class Evidence(models.Model):
         related_name="copies",
         help_text="The first row with the same claim, stance and evidence text; reviewed together with it",
     )
+    # A database default too, as for Article.body_key: workers still running the code before
+    # this column existed keep inserting rows while a deployment migrates.
     excerpt_key = models.CharField(
-        max_length=64, blank=True, editable=False, help_text="Hash of the evidence's normalised words; empty if short"
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="Hash of the evidence's normalised words; empty if short",
     )
 
     class Meta:

@@ -91,8 +91,10 @@ class Article(models.Model):
     sentence_vectors = models.BinaryField(null=True, blank=True, editable=False)
     embedding_model = models.CharField(max_length=100, blank=True, editable=False)
     # Wire stories run word for word in many outlets: a body already embedded is not embedded
-    # again (see claims.matching). Empty for short bodies, which cost little to embed.
-    body_key = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # again (see claims.matching). Empty for short bodies, which cost little to embed. A database
+    # default too: workers still running the previous code keep inserting articles while a
+    # deployment migrates, and a NOT NULL column without one would refuse them.
+    body_key = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evidence',
             name='excerpt_key',
-            field=models.CharField(blank=True, editable=False, help_text="Hash of the evidence's normalised words; empty if short", max_length=64),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, help_text="Hash of the evidence's normalised words; empty if short", max_length=64),
         ),
         migrations.AddIndex(
             model_name='evidence',

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='article',
             name='body_key',
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+            field=models.CharField(blank=True, db_default='', db_index=True, default='', editable=False, max_length=64),
         ),
         migrations.RunPython(key_done_bodies, migrations.RunPython.noop),
     ]

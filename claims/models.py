@@ -95,6 +95,18 @@ class ClaimStatusChange(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
+def promote_first_copy(collector, field, sub_objs, using):
+    """``on_delete`` of :attr:`Evidence.copy_of`: when an original is deleted (its article or
+    claim gone), its first copy takes its place and the others become copies of it, so the
+    group keeps one decision instead of falling apart into rows reviewed one by one."""
+    copies = sorted(sub_objs, key=lambda evidence: evidence.pk)
+    if not copies:
+        return
+    collector.add_field_update(field, None, copies[:1])
+    if len(copies) > 1:
+        collector.add_field_update(field, copies[0], copies[1:])
+
+
 class Evidence(models.Model):
     """A later article's bearing on a claim, found by the pipeline, judged by an editor."""
 
@@ -123,7 +135,7 @@ class Evidence(models.Model):
         "self",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=promote_first_copy,
         related_name="copies",
         help_text="The first row with the same claim, stance and evidence text; reviewed together with it",
     )

@@ -241,17 +241,27 @@ def evidence_reopen(*, evidence: Evidence, reopened_by, note: str = "") -> list[
 
 def _lock_review_groups(ids: list[int]) -> tuple[list[Evidence], list[Evidence]]:
     """Every row of the review groups (a row and its copies) the ids belong to, locked in id
-    order so that two reviews of overlapping sets cannot deadlock, and the requested rows."""
+    order so that two reviews of overlapping sets cannot deadlock, and the requested rows.
+
+    The requested rows and their originals are locked first; their copies are read by a second
+    statement, which starts once those locks are held: a copy that the pipeline inserted while
+    holding its original's lock is committed by then, and so is seen (one statement would read
+    the rows as they were when it began, and leave that copy out of the decision).
+    """
     wanted = set(ids)
-    originals = {copy_of or pk for pk, copy_of in Evidence.objects.filter(pk__in=ids).values_list("pk", "copy_of_id")}
-    locked = list(
-        Evidence.objects.select_for_update().filter(Q(pk__in=originals) | Q(copy_of_id__in=originals)).order_by("pk")
-    )
-    requested = [row for row in locked if row.pk in wanted]
+    guessed = {copy_of for copy_of in Evidence.objects.filter(pk__in=ids).values_list("copy_of_id", flat=True)}
+    first = list(Evidence.objects.select_for_update().filter(pk__in=wanted | (guessed - {None})).order_by("pk"))
+    requested = [row for row in first if row.pk in wanted]
     missing = sorted(wanted - {row.pk for row in requested})
     if missing:
         raise DomainError(f"No evidence with id {', '.join(map(str, missing))}.", field="evidence")
-    return locked, requested
+    originals = {row.copy_of_id or row.pk for row in requested}  # as they are now, under the lock
+    groups = list(
+        Evidence.objects.select_for_update().filter(Q(pk__in=originals) | Q(copy_of_id__in=originals)).order_by("pk")
+    )
+    locked = {row.pk: row for row in groups}
+    locked.update({row.pk: row for row in requested})  # a requested row taken out of its group meanwhile
+    return sorted(locked.values(), key=lambda row: row.pk), requested
 
 
 def _set_review(rows: list[Evidence], *, state: str, reviewed_by, note: str) -> None:
@@ -330,11 +340,37 @@ def _evidence_write(values: dict[tuple[int, int], dict]) -> dict[tuple[int, int]
         scope |= Q(claim_id__in=claim_ids, excerpt_key__in=keys, copy_of__isnull=True)
     locked = list(Evidence.objects.select_for_update().filter(scope).order_by("pk"))
     existing = {(e.article_id, e.claim_id): e for e in locked if (e.article_id, e.claim_id) in values}
+
+    # Pending rows take the new run's values first, so that copies are grouped by what rows say now.
+    refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
+    regrouped = []
+    for evidence in refreshed:
+        before = _copy_group(evidence)
+        for field, value in values[(evidence.article_id, evidence.claim_id)].items():
+            setattr(evidence, field, value)
+        if evidence.copy_of_id is None and before[1] and _copy_group(evidence) != before:  # keyless rows have no copies
+            regrouped.append(evidence.pk)
+    for original_id in regrouped:  # it now says something else: its first copy takes its place
+        copies = list(Evidence.objects.select_for_update().filter(copy_of_id=original_id).order_by("pk"))
+        if not copies:
+            continue
+        Evidence.objects.filter(pk=copies[0].pk).update(copy_of=None)
+        Evidence.objects.filter(pk__in=[copy.pk for copy in copies[1:]]).update(copy_of=copies[0])
+        promoted = {evidence.pk: evidence for evidence in refreshed}.get(copies[0].pk, copies[0])
+        promoted.copy_of = None
+        for evidence in refreshed:
+            if evidence.copy_of_id == original_id:
+                evidence.copy_of_id = promoted.pk
+        if promoted not in locked:
+            locked.append(promoted)
+    _unlink_changed_copies([evidence for evidence in refreshed if evidence.copy_of_id is not None], batch=locked)
+    if refreshed:
+        Evidence.objects.bulk_update(refreshed, [*next(iter(values.values())), "copy_of"])
+
     originals: dict[tuple, Evidence] = {}
     for evidence in locked:
         if evidence.copy_of_id is None and evidence.excerpt_key:
             originals.setdefault(_copy_group(evidence), evidence)
-
     first_pass, copies_of_first_pass = [], []
     for (article_id, claim_id), fields in values.items():
         if (article_id, claim_id) in existing:
@@ -362,14 +398,6 @@ def _evidence_write(values: dict[tuple[int, int], dict]) -> dict[tuple[int, int]
             )
             for evidence in inherited
         )
-
-    refreshed = [evidence for evidence in existing.values() if evidence.review_state == ReviewState.PENDING]
-    for evidence in refreshed:
-        for field, value in values[(evidence.article_id, evidence.claim_id)].items():
-            setattr(evidence, field, value)
-    _unlink_changed_copies([evidence for evidence in refreshed if evidence.copy_of_id is not None])
-    if refreshed:
-        Evidence.objects.bulk_update(refreshed, [*next(iter(values.values())), "copy_of"])
     rows = {pair: (evidence, False) for pair, evidence in existing.items()}
     rows.update({(evidence.article_id, evidence.claim_id): (evidence, True) for evidence in new})
     return rows
@@ -389,16 +417,19 @@ def _copy(evidence: Evidence, original: Evidence) -> Evidence:
     return evidence
 
 
-def _unlink_changed_copies(copies: list[Evidence]) -> None:
-    """A pending copy that a new run of the pipeline reads differently is a row of its own."""
+def _unlink_changed_copies(copies: list[Evidence], *, batch: list[Evidence]) -> None:
+    """A pending copy that a new run of the pipeline reads differently from its original (as the
+    original reads now, if it is refreshed in the same ``batch``) is a row of its own."""
     if not copies:
         return
+    in_batch = {evidence.pk: _copy_group(evidence) for evidence in batch}
     groups = {
         pk: (claim_id, key, stance)
-        for pk, claim_id, key, stance in Evidence.objects.filter(pk__in={e.copy_of_id for e in copies}).values_list(
-            "pk", "claim_id", "excerpt_key", "stance"
-        )
+        for pk, claim_id, key, stance in Evidence.objects.filter(
+            pk__in={e.copy_of_id for e in copies} - set(in_batch)
+        ).values_list("pk", "claim_id", "excerpt_key", "stance")
     }
+    groups.update(in_batch)
     for evidence in copies:
         if groups.get(evidence.copy_of_id) != _copy_group(evidence):
             evidence.copy_of = None

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 def _insert_without(row, *, columns_added_since: set[str]) -> None:
     """Insert ``row`` as code that does not know ``columns_added_since`` would."""
     fields = [
-        field
-        for field in row._meta.concrete_fields
-        if not field.primary_key and field.name not in columns_added_since
+        field for field in row._meta.concrete_fields if not field.primary_key and field.name not in columns_added_since
     ]
     query = InsertQuery(type(row))
     query.insert_values(fields, [row])

@@ -45,7 +45,7 @@ class _StrictBooleanField(forms.Field):
     _WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
     def to_python(self, value):
-        if value in self.empty_values:
+        if value in self.empty_values or not str(value).strip():
             return None
         try:
             return self._WORDS[str(value).strip().lower()]
@@ -58,12 +58,26 @@ class BooleanFilter(django_filters.BooleanFilter):
 
 
 class FilterSet(django_filters.FilterSet):
-    """The project's filter sets: model boolean fields get :class:`BooleanFilter`."""
+    """The project's filter sets: model boolean fields get :class:`BooleanFilter`, and a filter
+    that takes one value refuses to be given two (django-filter would use the last one, so
+    ``?is_copy=true&is_copy=false`` read as false; which one a client or proxy puts last is chance)."""
 
     FILTER_DEFAULTS = {
         **django_filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": BooleanFilter},
     }
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if not hasattr(self.data, "getlist"):
+            return valid
+        for name, declared in self.filters.items():
+            repeated = len(self.data.getlist(name)) > 1
+            if repeated and not isinstance(declared, django_filters.MultipleChoiceFilter):
+                if name not in self.form.errors:  # is_valid may be asked more than once
+                    self.form.add_error(name, ValidationError("Give this parameter once.", code="repeated"))
+                valid = False
+        return valid
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -77,3 +77,36 @@ def test_a_yes_or_no_filter_reads_1_and_0(reader_client):
 
     assert found("1") == found("TRUE") == [strong.pk]  # "1" used to be read as no filter at all
     assert found("0") == found("no") == [weak.pk]
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/api/v1/evidence/", "is_copy=true&is_copy=false"),
+        ("/api/v1/evidence/", "min_confidence=0.2&min_confidence=0.9"),
+        ("/api/v1/feeds/", "is_active=true&is_active=true"),
+    ],
+)
+def test_a_filter_that_takes_one_value_refuses_two(reader_client, url, query):
+    response = reader_client.get(f"{url}?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {query.split("=")[0]: ["Give this parameter once."]}
+
+
+def test_filters_that_take_several_values_still_do(reader_client):
+    EvidenceFactory(review_state="accepted")
+    EvidenceFactory(review_state="rejected")
+    EvidenceFactory()
+
+    response = reader_client.get("/api/v1/evidence/?review_state=accepted&review_state=rejected")
+
+    assert response.status_code == 200 and response.json()["count"] == 2
+
+
+def test_a_row_named_by_its_id_is_found_whatever_the_list_filters_say(editor_client):
+    evidence = EvidenceFactory(review_state="accepted")
+
+    assert editor_client.get(f"/api/v1/evidence/{evidence.pk}/?is_copy=true").status_code == 200
+    reopened = editor_client.post(f"/api/v1/evidence/{evidence.pk}/reopen/?review_state=pending", {}, format="json")
+    assert reopened.status_code == 200

@@ -1,11 +1,15 @@
 """Syndicated copies: the same evidence for the same claim in another outlet's article is one
 decision for the desk, not one more row to read."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
 
 from claims.models import Evidence
 from claims.selectors import review_counts
-from claims.services import Finding, evidence_record_many, evidence_review, evidence_review_many
+from claims.services import Finding, evidence_record_many, evidence_reopen, evidence_review, evidence_review_many
 from factcheck.api.exceptions import DomainError
 from tests.factories import ArticleFactory, ClaimFactory
 
@@ -145,3 +149,139 @@ def test_a_copy_the_pipeline_reads_differently_on_a_new_run_becomes_its_own_row(
 
     refreshed = Evidence.objects.get(pk=copy.pk)
     assert (refreshed.stance, refreshed.copy_of_id) == ("discusses", None)
+
+
+def _states():
+    return {e.pk: (e.copy_of_id, e.stance, e.review_state) for e in Evidence.objects.order_by("pk")}
+
+
+def test_an_original_that_a_new_run_reads_differently_leaves_its_copies(editor):
+    claim = ClaimFactory()
+    first, second, third = ArticleFactory.create_batch(3)
+    [original] = _record(_finding(claim, first))
+    [copy] = _record(_finding(claim, second))
+
+    # The original now contradicts; the same batch brings a new row saying what it used to.
+    [_, newcomer] = _record(_finding(claim, first, stance="contradicts"), _finding(claim, third))
+
+    assert _states() == {
+        original.pk: (None, "contradicts", "pending"),
+        copy.pk: (None, "confirms", "pending"),
+        newcomer.pk: (copy.pk, "confirms", "pending"),  # joins the first row still saying it
+    }
+    evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
+    assert _states()[copy.pk][2] == _states()[newcomer.pk][2] == "pending"
+
+
+def test_a_copy_refreshed_with_its_original_in_one_batch_is_compared_with_what_the_original_says_now():
+    claim = ClaimFactory()
+    first, second = ArticleFactory.create_batch(2)
+    [original] = _record(_finding(claim, first))
+    [copy] = _record(_finding(claim, second))
+
+    _record(_finding(claim, first, stance="contradicts"), _finding(claim, second))
+
+    assert _states()[copy.pk] == (None, "confirms", "pending")
+
+
+def test_when_an_original_is_deleted_its_first_copy_takes_its_place(editor):
+    claim = ClaimFactory()
+    articles = ArticleFactory.create_batch(4)
+    [original] = _record(_finding(claim, articles[0]))
+    first_copy, second_copy = _record(_finding(claim, articles[1]), _finding(claim, articles[2]))
+    evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
+
+    articles[0].delete()
+
+    assert _states() == {
+        first_copy.pk: (None, "confirms", "accepted"),
+        second_copy.pk: (first_copy.pk, "confirms", "accepted"),
+    }
+    [later] = _record(_finding(claim, articles[3]))
+    assert _states()[later.pk] == (first_copy.pk, "confirms", "accepted")
+    reopened = evidence_reopen(evidence=second_copy, reopened_by=editor)
+    assert {row.pk for row in reopened} == {first_copy.pk, second_copy.pk, later.pk}
+
+
+def _while_held_open(hold, then):
+    """Run ``hold`` in a transaction kept open until ``then``, in another thread, has had time to
+    block on its locks; return what ``then`` returned."""
+    held, release, out = threading.Event(), threading.Event(), {}
+
+    def holder():
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                release.wait(10)
+        finally:
+            held.set()
+            connection.close()
+
+    def other():
+        try:
+            out["result"] = then()
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=holder)
+    first.start()
+    held.wait(10)
+    second = threading.Thread(target=other)
+    second.start()
+    time.sleep(0.5)
+    release.set()
+    first.join()
+    second.join()
+    return out.get("result")
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_review_waiting_on_the_pipeline_includes_the_copy_it_was_inserting(editor):
+    claim = ClaimFactory()
+    first, second = ArticleFactory.create_batch(2)
+    [original] = _record(_finding(claim, first))
+
+    _while_held_open(
+        lambda: _record(_finding(claim, second)),
+        lambda: evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor),
+    )
+
+    assert set(Evidence.objects.values_list("review_state", flat=True)) == {"accepted"}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_reopen_waiting_on_the_pipeline_includes_the_copy_it_was_inserting(editor):
+    claim = ClaimFactory()
+    first, second = ArticleFactory.create_batch(2)
+    [original] = _record(_finding(claim, first))
+    evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
+
+    _while_held_open(
+        lambda: _record(_finding(claim, second)),
+        lambda: evidence_reopen(evidence=original, reopened_by=editor),
+    )
+
+    assert set(Evidence.objects.values_list("review_state", flat=True)) == {"pending"}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_taken_out_of_its_group_while_a_review_waits_is_reviewed_on_its_own(editor):
+    claim = ClaimFactory()
+    first, second = ArticleFactory.create_batch(2)
+    [original] = _record(_finding(claim, first))
+    [copy] = _record(_finding(claim, second))
+
+    reviewed = _while_held_open(
+        lambda: _record(_finding(claim, second, stance="discusses")),
+        lambda: evidence_review_many(evidence_ids=[copy.pk], decision="accept", reviewed_by=editor),
+    )
+
+    assert [row.pk for row in reviewed] == [copy.pk]
+    assert _states() == {original.pk: (None, "confirms", "pending"), copy.pk: (None, "discusses", "accepted")}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factnlp.text import detect_language, normalize_for_search, split_sentences
+from factnlp.text import detect_language, normalize_for_search, split_sentences, words_fingerprint
 
 
 def test_arabic_sentences_end_at_full_stops_and_question_marks_not_at_commas():
@@ -70,3 +70,41 @@ def test_search_terms_take_arabic_clitics_off_and_leave_other_scripts_whole():
     assert search_terms("The troops are leaving") == ["the", "troops", "are", "leaving"]
     # Never fewer than three letters left: "بلد" (country) keeps its first letter.
     assert search_terms("بلد") == ["بلد"]
+
+
+WIRE = "The last CSTO troops left Kazakhstan on Wednesday, completing the withdrawal, the alliance said."
+
+
+@pytest.mark.parametrize(
+    "reprint",
+    [
+        "The last CSTO troops left Kazakhstan on Wednesday -- completing the withdrawal, the alliance said",
+        '"The last CSTO troops left Kazakhstan on Wednesday, completing the withdrawal," the alliance said.',
+        "the last CSTO troops left  Kazakhstan on Wednesday — completing the withdrawal — the alliance said.",
+    ],
+)
+def test_a_reprinted_sentence_has_the_same_fingerprint(reprint):
+    assert words_fingerprint(reprint) == words_fingerprint(WIRE) != ""
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "The ministry said the budget would reach $5 billion next year.",
+            "The ministry said the budget would reach €5 billion next year.",
+        ),
+        (
+            "The ministry said the economy would grow by -3% in the next year.",
+            "The ministry said the economy would grow by 3% in the next year.",
+        ),
+        (WIRE, WIRE.replace("Wednesday", "Thursday")),
+    ],
+)
+def test_sentences_that_say_different_things_have_different_fingerprints(first, second):
+    assert words_fingerprint(first) != words_fingerprint(second)
+
+
+def test_short_sentences_have_no_fingerprint():
+    assert words_fingerprint("Troops left on Wednesday, officials said.") == ""
+    assert words_fingerprint("— — Troops left on Wednesday , officials said ! ! !") == ""

@@ -241,33 +241,24 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_review_waiting_on_the_pipeline_includes_the_copy_it_was_inserting(editor):
+@pytest.mark.parametrize(("decision", "state"), [("accept", "accepted"), ("reopen", "pending")])
+def test_a_decision_waiting_on_the_pipeline_includes_the_copy_it_was_inserting(editor, decision, state):
     claim = ClaimFactory()
     first, second = ArticleFactory.create_batch(2)
     [original] = _record(_finding(claim, first))
+    if decision == "reopen":
+        evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
 
     _while_held_open(
         lambda: _record(_finding(claim, second)),
-        lambda: evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor),
+        lambda: (
+            evidence_reopen(evidence=original, reopened_by=editor)
+            if decision == "reopen"
+            else evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
+        ),
     )
 
-    assert set(Evidence.objects.values_list("review_state", flat=True)) == {"accepted"}
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_a_reopen_waiting_on_the_pipeline_includes_the_copy_it_was_inserting(editor):
-    claim = ClaimFactory()
-    first, second = ArticleFactory.create_batch(2)
-    [original] = _record(_finding(claim, first))
-    evidence_review_many(evidence_ids=[original.pk], decision="accept", reviewed_by=editor)
-
-    _while_held_open(
-        lambda: _record(_finding(claim, second)),
-        lambda: evidence_reopen(evidence=original, reopened_by=editor),
-    )
-
-    assert set(Evidence.objects.values_list("review_state", flat=True)) == {"pending"}
+    assert set(Evidence.objects.values_list("review_state", flat=True)) == {state}
 
 
 @postgresql_only

@@ -173,9 +173,11 @@ def test_graph_search_finds_what_the_exact_scan_finds():
                 texts=texts[start : start + 1000],
             )
     # The graph is approximate and built by several threads, so it is not the same graph on
-    # every run: 8-bit graphs missed about 1 in 800 planted targets, so one miss is allowed.
+    # every run: 8-bit graphs miss about 1 planted target in 800 to 2,000, and a loaded CI
+    # machine once missed 2 of 40. A bound on the rate over 400 targets (expected misses under
+    # 0.5) cannot be tripped by that noise, yet fails a graph that loses 1 target in 50.
     found = expected = planted_missed = 0
-    for _ in range(20):
+    for _ in range(200):
         targets = rng.choice(n, 2, replace=False)
         queries = vectors[targets] + 0.3 * rng.standard_normal((2, dim)).astype(np.float32) / np.sqrt(dim)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
@@ -185,7 +187,7 @@ def test_graph_search_finds_what_the_exact_scan_finds():
         planted_missed += len(set(targets) - set(got))
         found += len(set(want) & set(got))
         expected += len(want)
-    assert planted_missed <= 1
+    assert planted_missed <= 4, planted_missed
     assert found / expected >= 0.95
 
 

@@ -22,29 +22,12 @@ STANCES = ("confirms", "contradicts", "discusses", "unrelated")
 
 
 def store_tree_probabilities(datasets: list[str]) -> None:
-    from factnlp.stance import ArticleText
-    from factnlp.stance_model.corpus import prepare_corpus
-    from factnlp.stance_model.evaluate import test_pairs
-    from factnlp.stance_model.model import TrainedStanceModel
+    from factnlp.stance_model.evaluate import classify_test_split
 
     for dataset in datasets:
-        pairs = test_pairs(dataset)
-        _claims, articles = prepare_corpus(pairs, name=f"{dataset}-test")
-        model = TrainedStanceModel(article_cache_size=len(articles))
-        rows = []
-        for pair in pairs:
-            prepared = articles[(pair.title, pair.body)]
-            article = ArticleText(
-                title=pair.title,
-                body=pair.body,
-                language=pair.article_language or pair.language,
-                sentences=prepared.sentences,
-                sentence_vectors=prepared.vectors,
-                embedder_name=model.embedder.name,
-            )
-            result = model.predict(pair.claim, article, claim_language=pair.language)
-            # the verdict is not always the most probable stance: the model applies decision offsets
-            rows.append([*(result.scores.get(stance, 0.0) for stance in STANCES), STANCES.index(result.stance)])
+        _model, _pairs, results, _seconds = classify_test_split(dataset=dataset)
+        # the verdict is not always the most probable stance: the model applies decision offsets
+        rows = [[*(r.scores.get(stance, 0.0) for stance in STANCES), STANCES.index(r.stance)] for r in results]
         np.save(OUT_DIR / f"trees_{dataset}.npy", np.array(rows, dtype=np.float32))
 
 

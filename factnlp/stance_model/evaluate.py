@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from factnlp.stance import STANCES, ArticleText
+from factnlp.stance import STANCES, ArticleText, StanceResult
 from factnlp.stance_model.corpus import prepare_corpus, progress
 from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises
 from factnlp.stance_model.metrics import accuracy, calibration, flagged_precision, fnc_score, macro_f1, per_class_f1
@@ -40,12 +40,14 @@ def test_pairs(dataset: str) -> list[LabelledPair]:
     return loaders[dataset]()
 
 
-def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
-    """Metrics of the model on a dataset's test split."""
+def classify_test_split(
+    *, dataset: str, artifact: Path | None = None
+) -> tuple[TrainedStanceModel, list[LabelledPair], list[StanceResult], float]:
+    """(model, the split's pairs, the model's result for each, seconds spent classifying)."""
     pairs = test_pairs(dataset)
     _claims, articles = prepare_corpus(pairs, name=f"{dataset}-test")
     model = TrainedStanceModel(artifact=artifact, article_cache_size=len(articles))
-    gold, predicted, confidences = [], [], []
+    results = []
     started = time.monotonic()
     for pair in progress(pairs, total=len(pairs), label=f"classifying {dataset}"):
         prepared = articles[(pair.title, pair.body)]
@@ -57,11 +59,16 @@ def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
             sentence_vectors=prepared.vectors,
             embedder_name=model.embedder.name,
         )
-        result = model.predict(pair.claim, article, claim_language=pair.language)
-        gold.append(pair.stance)
-        predicted.append(result.stance)
-        confidences.append(float(result.confidence))
-    seconds = time.monotonic() - started
+        results.append(model.predict(pair.claim, article, claim_language=pair.language))
+    return model, pairs, results, time.monotonic() - started
+
+
+def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
+    """Metrics of the model on a dataset's test split."""
+    model, pairs, results, seconds = classify_test_split(dataset=dataset, artifact=artifact)
+    gold = [pair.stance for pair in pairs]
+    predicted = [result.stance for result in results]
+    confidences = [float(result.confidence) for result in results]
     labels: tuple[str, ...] = STANCES
     if dataset == "ans":  # ANS has agree / disagree / other only
         gold = [g if g in ANS_LABELS else "unrelated" for g in gold]

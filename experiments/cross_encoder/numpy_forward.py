@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.cross_encoder.e5_file import E5File
-from experiments.cross_encoder.torch_model import LORA_SCALE
+from experiments.cross_encoder.e5_file import E5File, dequantise_q4
+
+LORA_SCALE = 16.0  # alpha: an adapter's update is scaled by alpha / rank (torch_model uses it too)
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -25,10 +26,10 @@ def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) 
 
 class NumpyCrossEncoder:
     def __init__(self, e5: E5File, state):
-        w = e5.weights()
+        w = e5.weights(word_embeddings=False)  # they stay 4-bit, rows dequantised as they are looked up
         state = {name: np.asarray(state[name], dtype=np.float32) for name in state}
         self.hidden, self.heads, self.eps = e5.hidden, e5.heads, e5.eps
-        self.word, self.pos, self.tok_type = w["emb.word"], w["emb.pos"], w["emb.type"]
+        self.word_blocks, self.pos, self.tok_type = e5.word_blocks(), w["emb.pos"], w["emb.type"]
         self.eln = (state.get("eln.weight", w["emb.ln.w"]), state.get("eln.bias", w["emb.ln.b"]))
         self.layers = []
         for index in range(e5.layers):
@@ -51,7 +52,8 @@ class NumpyCrossEncoder:
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         batch, length = ids.shape
         size = self.hidden // self.heads
-        x = layer_norm(self.word[ids] + self.pos[:length][None] + self.tok_type, *self.eln, self.eps)
+        words = dequantise_q4(self.word_blocks[ids.ravel()], ids.size, self.hidden).reshape(batch, length, -1)
+        x = layer_norm(words + self.pos[:length][None] + self.tok_type, *self.eln, self.eps)
         padding = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         for layer in self.layers:
 

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 from experiments.cross_encoder.e5_file import E5File
+from experiments.cross_encoder.numpy_forward import LORA_SCALE
 
-LORA_SCALE = 16.0  # alpha: the adapter's update is scaled by alpha / rank
 N_CLASSES = 4  # confirms, contradicts, discusses, unrelated
 
 

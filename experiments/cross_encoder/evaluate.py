@@ -16,14 +16,12 @@ import sys
 import numpy as np
 
 from experiments.cross_encoder.prepare import OUT_DIR
+from factnlp.stance import STANCES
+from factnlp.stance_model.evaluate import classify_test_split, scored_labels
 from factnlp.stance_model.metrics import fnc_score, macro_f1, per_class_f1
-
-STANCES = ("confirms", "contradicts", "discusses", "unrelated")
 
 
 def store_tree_probabilities(datasets: list[str]) -> None:
-    from factnlp.stance_model.evaluate import classify_test_split
-
     for dataset in datasets:
         _model, _pairs, results, _seconds = classify_test_split(dataset=dataset)
         # the verdict is not always the most probable stance: the model applies decision offsets
@@ -32,14 +30,9 @@ def store_tree_probabilities(datasets: list[str]) -> None:
 
 
 def report(dataset: str, gold: np.ndarray, predicted: np.ndarray) -> dict:
-    labels: tuple[str, ...] = STANCES
-    gold_names = [STANCES[i] for i in gold]
-    names = [STANCES[i] for i in predicted]
-    if dataset == "ans":  # agree / disagree / other
-        labels = ("confirms", "contradicts", "unrelated")
-        names = [n if n in labels else "unrelated" for n in names]
-    elif dataset == "promises":  # no "discusses" gold
-        labels = tuple(s for s in STANCES if s in gold_names)
+    gold_names, names, labels = scored_labels(
+        dataset=dataset, gold=[STANCES[i] for i in gold], predicted=[STANCES[i] for i in predicted]
+    )
     result = {
         "macro_f1": round(macro_f1(gold=gold_names, predicted=names, labels=labels), 4),
         "per_class_f1": {

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from experiments.cross_encoder.e5_file import E5File
+from factnlp.stance import STANCES
 from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises, stable_fold
 from factnlp.text import search_terms, split_sentences
 
 MAX_TOKENS, CLAIM_TOKENS, EVIDENCE_SENTENCES = 128, 40, 4
-CLASSES = {"confirms": 0, "contradicts": 1, "discusses": 2, "unrelated": 3}
+CLASSES = {stance: index for index, stance in enumerate(STANCES)}
 OUT_DIR = Path("/tmp/factnlp-cross-encoder")
 
 

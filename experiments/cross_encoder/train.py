@@ -16,10 +16,10 @@ import torch
 from experiments.cross_encoder.e5_file import E5File
 from experiments.cross_encoder.prepare import OUT_DIR
 from experiments.cross_encoder.torch_model import CrossEncoder
+from factnlp.stance import STANCES
 from factnlp.stance_model.metrics import per_class_f1
 
 BATCH = 16
-STANCES = ("confirms", "contradicts", "discusses", "unrelated")
 
 
 def length_batches(rows, lengths, rng, size=BATCH, shuffle=True):

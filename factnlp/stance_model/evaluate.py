@@ -63,19 +63,26 @@ def classify_test_split(
     return model, pairs, results, time.monotonic() - started
 
 
+def scored_labels(
+    *, dataset: str, gold: list[str], predicted: list[str]
+) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """(gold, predicted, labels) as a dataset's scores count them: ANS has agree / disagree / other
+    only, and our promise examples have no "discusses" gold (an empty class would score 0)."""
+    if dataset == "ans":
+        fold = [label if label in ANS_LABELS else "unrelated" for label in gold]
+        return fold, [label if label in ANS_LABELS else "unrelated" for label in predicted], ANS_LABELS
+    if dataset == "promises":
+        return gold, predicted, tuple(label for label in STANCES if label in gold)
+    return gold, predicted, STANCES
+
+
 def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
     """Metrics of the model on a dataset's test split."""
     model, pairs, results, seconds = classify_test_split(dataset=dataset, artifact=artifact)
     gold = [pair.stance for pair in pairs]
     predicted = [result.stance for result in results]
     confidences = [float(result.confidence) for result in results]
-    labels: tuple[str, ...] = STANCES
-    if dataset == "ans":  # ANS has agree / disagree / other only
-        gold = [g if g in ANS_LABELS else "unrelated" for g in gold]
-        predicted = [p if p in ANS_LABELS else "unrelated" for p in predicted]
-        labels = ANS_LABELS
-    elif dataset == "promises":  # our examples have no "discusses" gold: an empty class would score 0
-        labels = tuple(label for label in STANCES if label in gold)
+    gold, predicted, labels = scored_labels(dataset=dataset, gold=gold, predicted=predicted)
     report = {
         "dataset": dataset,
         "model_version": model.version,

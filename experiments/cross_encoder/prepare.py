@@ -7,43 +7,25 @@ unrelated ones, Baly folds 1-4, ANS train and our promise examples; 10 % of topi
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from experiments.cross_encoder.e5_file import E5File
+from factnlp.e5 import E5File
 from factnlp.stance import STANCES
+from factnlp.stance_model.cross_encoder import MAX_TOKENS, encode_pair, evidence_texts
 from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises, stable_fold
-from factnlp.text import search_terms, split_sentences
+from factnlp.text import split_sentences
 
-MAX_TOKENS, CLAIM_TOKENS, EVIDENCE_SENTENCES = 128, 40, 4
 CLASSES = {stance: index for index, stance in enumerate(STANCES)}
 OUT_DIR = Path("/tmp/factnlp-cross-encoder")
 
 
-def evidence(pair: LabelledPair) -> list[str]:
-    body = split_sentences(pair.body, pair.article_language or pair.language) if pair.body else []
-    claim_terms = set(search_terms(pair.claim))
-    scored = []
-    for position, sentence in enumerate(s for s in body if s.strip()):
-        terms = set(search_terms(sentence))
-        scored.append((len(claim_terms & terms) / math.sqrt(len(terms) + 1), -position, sentence))
-    best = [sentence for _, _, sentence in sorted(scored, reverse=True)[:EVIDENCE_SENTENCES]]
-    return ([pair.title] if pair.title else []) + best
-
-
 def encode(e5: E5File, pair: LabelledPair) -> list[int]:
-    claim = e5.tokenize(pair.claim)[:CLAIM_TOKENS]
-    room = MAX_TOKENS - len(claim) - 4
-    read: list[int] = []
-    for text in evidence(pair):
-        if len(read) >= room:
-            break
-        read += e5.tokenize(text)
-    return [e5.bos, *claim, e5.eos, e5.eos, *read[:room], e5.eos]
+    body = split_sentences(pair.body, pair.article_language or pair.language) if pair.body else []
+    return encode_pair(e5, pair.claim, evidence_texts(pair.claim, pair.title, body))
 
 
 def write(e5: E5File, pairs: list[LabelledPair], name: str) -> None:

@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from experiments.cross_encoder.e5_file import E5File
-from experiments.cross_encoder.numpy_forward import NumpyCrossEncoder
 from experiments.cross_encoder.prepare import OUT_DIR
+from factnlp.e5 import E5File
+from factnlp.stance_model.cross_encoder import NumpyCrossEncoder
 
 
 def main(checkpoint: str) -> None:

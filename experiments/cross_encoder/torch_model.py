@@ -9,8 +9,8 @@ import math
 import numpy as np
 import torch
 
-from experiments.cross_encoder.e5_file import E5File
-from experiments.cross_encoder.numpy_forward import LORA_SCALE
+from factnlp.e5 import E5File
+from factnlp.stance_model.cross_encoder import LORA_SCALE
 
 N_CLASSES = 4  # confirms, contradicts, discusses, unrelated
 

@@ -13,9 +13,9 @@ import time
 import numpy as np
 import torch
 
-from experiments.cross_encoder.e5_file import E5File
 from experiments.cross_encoder.prepare import OUT_DIR
 from experiments.cross_encoder.torch_model import CrossEncoder
+from factnlp.e5 import E5File
 from factnlp.stance import STANCES
 from factnlp.stance_model.metrics import per_class_f1
 

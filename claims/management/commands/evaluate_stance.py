@@ -16,12 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print only the JSON report (last line)")
         parser.add_argument("--artifact", type=Path, default=None)
         parser.add_argument("--throughput", action="store_true", help="time raw-text pairs instead")
+        parser.add_argument("--model", default="default", help="default, cross-encoder or module:Class")
 
     def handle(self, *args, **options):
         if options["throughput"]:
-            report = measure_throughput(artifact=options["artifact"])
+            report = measure_throughput(artifact=options["artifact"], model_spec=options["model"])
         elif options["dataset"]:
-            report = evaluate_stance(dataset=options["dataset"], artifact=options["artifact"])
+            report = evaluate_stance(
+                dataset=options["dataset"], artifact=options["artifact"], model_spec=options["model"]
+            )
         else:
             self.stderr.write("give --dataset or --throughput")
             return

@@ -98,7 +98,8 @@ class NumpyCrossEncoder:
             q = linear("q", x).reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
             k = linear("k", x).reshape(batch, length, self.heads, size).transpose(0, 2, 3, 1)
             v = linear("v", x).reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
-            scores = q @ k / np.sqrt(size) + padding
+            # a numpy float64 scalar would turn the rest of the network into float64 (half the speed)
+            scores = q @ k / math.sqrt(size) + padding
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.hidden)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from factnlp.embeddings import Embedder, shared_embedder
 from factnlp.retrieval import ClaimIndex
-from factnlp.stance import ArticleText, StanceModel, load_stance_model
+from factnlp.stance import ArticleText, StanceModel, load_shared_stance_weights, load_stance_model
 from factnlp.text import detect_language
 
 from .models import ClaimEmbedding
@@ -136,13 +136,19 @@ def load_claim_index_before_fork() -> None:
     Forked processes share the parent's pages until one writes to them: the index's vector
     rows, BM25 postings and graph (about 380 MB at 100,000 claims) then exist once instead of
     once per process, and a new or recycled process refreshes only what changed since. Only
-    the index and the embedder are loaded here: LightGBM's OpenMP runtime is not safe to use
-    in a process forked after the parent used it, so the stance model loads in each process.
+    the index, the embedder and what a stance model offers to share (``load_shared``: the
+    cross-encoder's numpy weights) are loaded here: LightGBM's OpenMP runtime is not safe to use
+    in a process forked after the parent used it, so the trees load in each process.
     """
     _load_claim_index(
         loaded="Claim index loaded before forking the pool",
         failed="Claim index could not be loaded before forking; each pool process loads its own",
     )
+    try:
+        if load_shared_stance_weights(settings.NLP_STANCE_MODEL):
+            logger.info("Stance model weights loaded before forking the pool")
+    except Exception:
+        logger.exception("Stance model weights could not be loaded before forking; each pool process loads its own")
     # Objects that exist now are left alone by the garbage collector from here on, so its
     # passes in the pool's processes do not write to (and so copy) the shared pages.
     gc.freeze()

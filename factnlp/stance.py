@@ -90,13 +90,28 @@ BUILTIN_MODELS: dict[str, str] = {
 }
 
 
-def load_stance_model(spec: str, **options) -> StanceModel:
-    """A stance model by short name (see ``BUILTIN_MODELS``) or ``module:Class``."""
+def stance_model_class(spec: str) -> type:
+    """The class behind a short name (see ``BUILTIN_MODELS``) or ``module:Class``."""
     target = BUILTIN_MODELS.get(spec, spec)
     module_name, _, attr = target.partition(":")
     if not attr:
         raise ValueError(f"Unknown stance model {spec!r}: use one of {sorted(BUILTIN_MODELS)} or 'module:Class'")
-    model = getattr(importlib.import_module(module_name), attr)(**options)
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def load_stance_model(spec: str, **options) -> StanceModel:
+    """A stance model by short name (see ``BUILTIN_MODELS``) or ``module:Class``."""
+    model = stance_model_class(spec)(**options)
     if not isinstance(model, StanceModel):
         raise TypeError(f"{spec} does not provide version and predict()")
     return model
+
+
+def load_shared_stance_weights(spec: str) -> bool:
+    """Load what a model class offers to share between processes (its ``load_shared()``), in a
+    process about to fork; False when it has nothing to share."""
+    load_shared = getattr(stance_model_class(spec), "load_shared", None)
+    if load_shared is None:
+        return False
+    load_shared()
+    return True

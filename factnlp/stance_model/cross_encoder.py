@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +148,6 @@ class CrossEncoderReader:
     def __init__(self, e5: E5File | None = None, adapters: dict[str, np.ndarray] | None = None):
         self.e5 = e5 or E5File()
         self.network = NumpyCrossEncoder(self.e5, adapters if adapters is not None else load_adapters())
-        self._lock = threading.Lock()  # the network's arrays are shared; numpy releases the GIL inside
 
     def ids(self, claim: str, title: str, body_sentences: list[str]) -> list[int]:
         return encode_pair(self.e5, claim, evidence_texts(claim, title, body_sentences))
@@ -165,6 +164,12 @@ class CrossEncoderReader:
         return rows
 
 
+@lru_cache(maxsize=1)
+def shared_reader() -> CrossEncoderReader:
+    """One reader per process; loaded in a prefork worker's main process, its pool shares it."""
+    return CrossEncoderReader()
+
+
 class TreesWithCrossEncoder(TrainedStanceModel):
     """The trees, then the cross-encoder on the pairs they find related; the mean of both decides.
 
@@ -175,8 +180,14 @@ class TreesWithCrossEncoder(TrainedStanceModel):
 
     def __init__(self, *, reader: CrossEncoderReader | None = None, **options):
         super().__init__(**options)
-        self.reader = reader or CrossEncoderReader()
+        self.reader = reader or shared_reader()
         self.version = f"{self.version}+{CROSS_ENCODER_VERSION}"
+
+    @staticmethod
+    def load_shared() -> None:
+        """The network is numpy arrays only (about 150 MB), safe to load before a pool forks, unlike
+        LightGBM's OpenMP runtime: the pool's processes then share one copy."""
+        shared_reader()
 
     def _decide_many(self, claims: list[PreparedText], article: PreparedText):
         orders, probabilities = self._score_many(claims, article)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from factnlp.e5 import E5File
-from factnlp.stance import STANCES, ArticleText, StanceModel, load_stance_model
+from factnlp.stance import STANCES, ArticleText, StanceModel, load_shared_stance_weights, load_stance_model
 from factnlp.stance_model.cross_encoder import (
     ADAPTERS,
     CLAIM_TOKENS,
@@ -18,6 +18,7 @@ from factnlp.stance_model.cross_encoder import (
     encode_pair,
     evidence_texts,
     load_adapters,
+    shared_reader,
 )
 from factnlp.stance_model.datasets import load_jsonl_pairs
 from factnlp.stance_model.metrics import macro_f1
@@ -136,3 +137,11 @@ def test_held_out_promises_kept_and_broken_across_languages(model):
     assert sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(pairs) >= 0.7
     labels = tuple(stance for stance in STANCES if stance in gold)
     assert macro_f1(gold=gold, predicted=predicted, labels=labels) >= 0.7
+
+
+def test_its_weights_can_be_loaded_once_before_a_pool_forks_and_the_trees_cannot():
+    shared_reader.cache_clear()
+    assert load_shared_stance_weights("default") is False  # LightGBM's OpenMP must load after the fork
+    assert shared_reader.cache_info().currsize == 0
+    assert load_shared_stance_weights("cross-encoder") is True
+    assert TreesWithCrossEncoder().reader is shared_reader()

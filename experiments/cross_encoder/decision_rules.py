@@ -1,0 +1,81 @@
+"""Two decision rules for the cross-encoder model, compared on pairs the cross-encoder never
+trained on: its held-out 10 % of training topics (FNC-1 train, Baly folds 1-4, our promises) and
+ANS dev. ``python -m experiments.cross_encoder.decision_rules`` (project venv, FACTCHECK_DATA_DIR).
+
+A: the most probable stance of the mean of both models (what the product does).
+B: the mean decided as the trees decide their own probabilities (their dev-tuned offsets, then
+   the contradiction-cue guard).
+
+The trees were refit on all of these pairs, so every figure here is optimistic; only the
+difference between the rules is of use.
+"""
+
+from __future__ import annotations
+
+import random
+
+from factnlp.stance import STANCES, ArticleText
+from factnlp.stance_model.corpus import progress
+from factnlp.stance_model.cross_encoder import TreesWithCrossEncoder
+from factnlp.stance_model.datasets import load_ans, load_baly, load_fnc1, load_promises, stable_fold
+from factnlp.stance_model.evaluate import scored_labels
+from factnlp.stance_model.metrics import macro_f1, per_class_f1
+
+
+class BothRules(TreesWithCrossEncoder):
+    """Records each pair's stance under both rules (``predict`` one pair at a time)."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.decisions: dict[str, list[int]] = {"A": [], "B": []}
+
+    def _decide_many(self, claims, article):
+        orders, probabilities = self._score_many(claims, article)
+        choices = self._choose(probabilities, article, orders)
+        related = [row for row, choice in enumerate(choices) if STANCES[choice] != "unrelated"]
+        by_mean, by_offsets = choices.copy(), choices.copy()
+        if related:
+            title = " ".join(article.sentences[: article.title_count])
+            body = list(article.sentences[article.title_count :])
+            read = self.reader.probabilities([(claims[row].sentences[0], title, body) for row in related])
+            mean = probabilities.copy()
+            mean[related] = (probabilities[related] + read) / 2
+            by_mean[related] = mean[related].argmax(axis=1)
+            by_offsets[related] = self._choose(mean, article, orders)[related]
+        self.decisions["A"].append(int(by_mean[0]))
+        self.decisions["B"].append(int(by_offsets[0]))
+        return self._results(probabilities, choices, article, orders)
+
+
+def held_out_pairs():
+    fnc = load_fnc1(split="train")
+    unrelated = random.Random(13).sample([p for p in fnc if p.stance == "unrelated"], 3000)  # as prepare.py
+    pool = [*(p for p in fnc if p.stance != "unrelated"), *unrelated, *load_baly(folds=(1, 2, 3, 4))]
+    pool += load_promises(split="train")
+    return [p for p in pool if stable_fold(p.topic, 10) == 0] + load_ans(split="dev")
+
+
+def main() -> None:
+    pairs = held_out_pairs()
+    model = BothRules(article_cache_size=4)
+    for pair in progress(pairs, total=len(pairs), label="held-out pairs"):
+        article = ArticleText(pair.title, pair.body, pair.article_language or pair.language)
+        model.predict(pair.claim, article, claim_language=pair.language)
+    for source in ("fnc1", "baly", "ans", "promises"):
+        rows = [i for i, pair in enumerate(pairs) if pair.source == source]
+        gold = [pairs[i].stance for i in rows]
+        for rule, decisions in model.decisions.items():
+            predicted = [STANCES[decisions[i]] for i in rows]
+            gold_names, names, labels = scored_labels(dataset=source, gold=gold, predicted=predicted)
+            f1 = per_class_f1(gold=gold_names, predicted=names, labels=labels)
+            print(
+                source,
+                rule,
+                len(rows),
+                round(macro_f1(gold=gold_names, predicted=names, labels=labels), 4),
+                {k: round(v, 3) for k, v in f1.items()},
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,13 @@
-"""Two decision rules for the cross-encoder model, compared on pairs the cross-encoder never
-trained on: its held-out 10 % of training topics (FNC-1 train, Baly folds 1-4, our promises) and
-ANS dev. ``python -m experiments.cross_encoder.decision_rules`` (project venv, FACTCHECK_DATA_DIR).
+"""Decision rules for the cross-encoder model, compared on pairs the cross-encoder never trained
+on: its held-out 10 % of training topics (FNC-1 train, Baly folds 1-4, our promises) and ANS dev.
+``python -m experiments.cross_encoder.decision_rules`` (project venv, FACTCHECK_DATA_DIR).
 
-A: the most probable stance of the mean of both models (what the product does).
-B: the mean decided as the trees decide their own probabilities (their dev-tuned offsets, then
-   the contradiction-cue guard).
+A: the most probable stance of the mean of both models, on the pairs the trees find related
+   (what the product does).
+B: the same pairs, the mean decided as the trees decide their own probabilities (their dev-tuned
+   offsets, then the contradiction-cue guard).
+P0.5, P0.7, P0.9: rule A's mean on every pair but those the trees give at least that
+   probability of "unrelated" (which then keep the trees' verdict); all: the mean on every pair.
 
 The trees were refit on all of these pairs, so every figure here is optimistic; only the
 difference between the rules is of use.
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from factnlp.stance import STANCES, ArticleText
 from factnlp.stance_model.corpus import progress
 from factnlp.stance_model.cross_encoder import TreesWithCrossEncoder
@@ -21,29 +26,31 @@ from factnlp.stance_model.datasets import load_ans, load_baly, load_fnc1, load_p
 from factnlp.stance_model.evaluate import scored_labels
 from factnlp.stance_model.metrics import macro_f1, per_class_f1
 
+GATES = (0.5, 0.7, 0.9)
 
-class BothRules(TreesWithCrossEncoder):
-    """Records each pair's stance under both rules (``predict`` one pair at a time)."""
+
+class AllRules(TreesWithCrossEncoder):
+    """Records each pair's stance under every rule (``predict`` one pair at a time)."""
 
     def __init__(self, **options):
         super().__init__(**options)
-        self.decisions: dict[str, list[int]] = {"A": [], "B": []}
+        self.decisions: dict[str, list[int]] = {name: [] for name in ("A", "B", *(f"P{g}" for g in GATES), "all")}
 
     def _decide_many(self, claims, article):
         orders, probabilities = self._score_many(claims, article)
         choices = self._choose(probabilities, article, orders)
-        related = [row for row, choice in enumerate(choices) if STANCES[choice] != "unrelated"]
-        by_mean, by_offsets = choices.copy(), choices.copy()
-        if related:
-            title = " ".join(article.sentences[: article.title_count])
-            body = list(article.sentences[article.title_count :])
-            read = self.reader.probabilities([(claims[row].sentences[0], title, body) for row in related])
-            mean = probabilities.copy()
-            mean[related] = (probabilities[related] + read) / 2
-            by_mean[related] = mean[related].argmax(axis=1)
-            by_offsets[related] = self._choose(mean, article, orders)[related]
-        self.decisions["A"].append(int(by_mean[0]))
-        self.decisions["B"].append(int(by_offsets[0]))
+        title = " ".join(article.sentences[: article.title_count])
+        body = list(article.sentences[article.title_count :])
+        read = self.reader.probabilities([(claim.sentences[0], title, body) for claim in claims])
+        mean = (probabilities + read) / 2
+        related = np.array([STANCES[choice] != "unrelated" for choice in choices])
+        unrelated = STANCES.index("unrelated")
+        by_mean = mean.argmax(axis=1)
+        self.decisions["A"].append(int(np.where(related, by_mean, choices)[0]))
+        self.decisions["B"].append(int(np.where(related, self._choose(mean.copy(), article, orders), choices)[0]))
+        for gate in GATES:
+            self.decisions[f"P{gate}"].append(int(np.where(probabilities[:, unrelated] >= gate, choices, by_mean)[0]))
+        self.decisions["all"].append(int(by_mean[0]))
         return self._results(probabilities, choices, article, orders)
 
 
@@ -57,7 +64,7 @@ def held_out_pairs():
 
 def main() -> None:
     pairs = held_out_pairs()
-    model = BothRules(article_cache_size=4)
+    model = AllRules(article_cache_size=4)
     for pair in progress(pairs, total=len(pairs), label="held-out pairs"):
         article = ArticleText(pair.title, pair.body, pair.article_language or pair.language)
         model.predict(pair.claim, article, claim_language=pair.language)

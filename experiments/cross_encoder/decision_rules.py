@@ -39,10 +39,7 @@ class AllRules(TreesWithCrossEncoder):
     def _decide_many(self, claims, article):
         orders, probabilities = self._score_many(claims, article)
         choices = self._choose(probabilities, article, orders)
-        title = " ".join(article.sentences[: article.title_count])
-        body = list(article.sentences[article.title_count :])
-        read = self.reader.probabilities([(claim.sentences[0], title, body) for claim in claims])
-        mean = (probabilities + read) / 2
+        mean = (probabilities + self.read(claims, article)) / 2
         related = np.array([STANCES[choice] != "unrelated" for choice in choices])
         unrelated = STANCES.index("unrelated")
         by_mean = mean.argmax(axis=1)

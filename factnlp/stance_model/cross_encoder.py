@@ -189,15 +189,18 @@ class TreesWithCrossEncoder(TrainedStanceModel):
         LightGBM's OpenMP runtime: the pool's processes then share one copy."""
         shared_reader()
 
+    def read(self, claims: list[PreparedText], article: PreparedText) -> np.ndarray:
+        """The cross-encoder's probabilities for each claim against the article (title, then body)."""
+        title = " ".join(article.sentences[: article.title_count])
+        body = list(article.sentences[article.title_count :])
+        return self.reader.probabilities([(claim.sentences[0], title, body) for claim in claims])
+
     def _decide_many(self, claims: list[PreparedText], article: PreparedText):
         orders, probabilities = self._score_many(claims, article)
         choices = self._choose(probabilities, article, orders)
         related = [row for row, choice in enumerate(choices) if STANCES[choice] != "unrelated"]
         if related:
-            title = " ".join(article.sentences[: article.title_count])
-            body = list(article.sentences[article.title_count :])
-            read = self.reader.probabilities([(claims[row].sentences[0], title, body) for row in related])
-            mean = (probabilities[related] + read) / 2
+            mean = (probabilities[related] + self.read([claims[row] for row in related], article)) / 2
             probabilities[related] = mean
             choices[related] = mean.argmax(axis=1)
         return self._results(probabilities, choices, article, orders)

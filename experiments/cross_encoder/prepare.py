@@ -57,7 +57,8 @@ def write(e5: E5File, pairs: list[LabelledPair], name: str) -> None:
 def xnli_pairs() -> list[LabelledPair]:
     """XNLI's sentence pairs, entailment as confirms and contradiction as contradicts: the
     stance corpora hold few contradictions outside ANS (840 in FNC-1, 62 in Baly), and XNLI's
-    830 teach negation and opposites on many topics. The lines of the two files are translations,
+    830 were meant to teach negation and opposites on many topics (they did not lift FNC-1's
+    contradicting class: README, "Second run"). The lines of the two files are translations,
     so each pair is taken once, in the pairing its position picks, to cover the cross-lingual
     reading the product needs without four copies of one example. Pairs are grouped by their
     English premise, so no premise straddles the held-out split."""

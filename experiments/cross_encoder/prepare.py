@@ -4,7 +4,8 @@ Each pair reads <s> claim </s></s> title, then the body sentences sharing most s
 the claim </s>, at most 128 tokens. Training: FNC-1 train's related pairs and 3,000 of its
 unrelated ones, Baly folds 1-4, ANS train and our promise examples; 10 % of topics held out.
 ``--with-xnli`` adds XNLI dev (each of its 2,490 pairs once, in one of the four premise/hypothesis
-language pairings): the second run, not shipped (README).
+language pairings): the second run, not shipped (README). ``--cue-slot`` gives the second place
+in what is read to a sentence with a refuting cue word (``evidence_texts``): the third run.
 """
 
 from __future__ import annotations
@@ -33,15 +34,15 @@ CLASSES = {stance: index for index, stance in enumerate(STANCES)}
 OUT_DIR = Path("/tmp/factnlp-cross-encoder")
 
 
-def encode(e5: E5File, pair: LabelledPair) -> list[int]:
+def encode(e5: E5File, pair: LabelledPair, *, cue_slot: bool = False) -> list[int]:
     body = split_sentences(pair.body, pair.article_language or pair.language) if pair.body else []
-    return encode_pair(e5, pair.claim, evidence_texts(pair.claim, pair.title, body))
+    return encode_pair(e5, pair.claim, evidence_texts(pair.claim, pair.title, body, cue_slot=cue_slot))
 
 
-def write(e5: E5File, pairs: list[LabelledPair], name: str) -> None:
+def write(e5: E5File, pairs: list[LabelledPair], name: str, *, cue_slot: bool = False) -> None:
     ids = np.full((len(pairs), MAX_TOKENS), e5.pad, dtype=np.int32)
     for row, pair in enumerate(pairs):
-        tokens = encode(e5, pair)
+        tokens = encode(e5, pair, cue_slot=cue_slot)
         ids[row, : len(tokens)] = tokens
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     np.savez(
@@ -95,8 +96,8 @@ def training_pairs(*, with_xnli: bool = False) -> list[LabelledPair]:
 
 def main(names: list[str]) -> None:
     e5 = E5File()
-    with_xnli = "--with-xnli" in names
-    names = [name for name in names if name != "--with-xnli"]
+    with_xnli, cue_slot = "--with-xnli" in names, "--cue-slot" in names
+    names = [name for name in names if not name.startswith("--")]
     splits = {
         "train": lambda: training_pairs(with_xnli=with_xnli),
         "test_fnc1": lambda: load_fnc1(split="test"),
@@ -105,7 +106,7 @@ def main(names: list[str]) -> None:
         "test_promises": lambda: load_promises(split="test"),
     }
     for name in names or splits:
-        write(e5, splits[name](), name)
+        write(e5, splits[name](), name, cue_slot=cue_slot)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,25 @@ def test_the_reader_sees_the_title_then_the_body_sentences_sharing_most_claim_wo
     assert evidence_texts(claim, "", body)[0] == body[1]
 
 
+def test_the_cue_slot_brings_a_denial_the_closest_sentences_lack_into_second_place():
+    claim = "A spider burrowed into a tourist's stomach"
+    body = [
+        "A tourist said a spider burrowed into his stomach.",
+        "The story of the spider in the stomach spread online.",
+        "The tourist posted photos of his stomach.",
+        "A spider expert spoke to reporters.",
+        "Doctors said the account was a hoax.",
+    ]
+    plain = evidence_texts(claim, "Spider story", body)
+    assert body[4] not in plain
+    cued = evidence_texts(claim, "Spider story", body, cue_slot=True)
+    assert cued[:3] == ["Spider story", plain[1], body[4]] and len(cued) == 5
+    assert cued[3:] == plain[2:4]
+    # Where the closest sentences already deny it, nothing changes.
+    body[1] = "The story of the spider in the stomach was fake."
+    assert evidence_texts(claim, "Spider story", body, cue_slot=True) == evidence_texts(claim, "Spider story", body)
+
+
 def test_pairs_are_cut_to_the_lengths_the_model_was_trained_on(e5):
     long_claim = " ".join(["withdrawal"] * 200)
     ids = encode_pair(e5, long_claim, ["The troops left on Wednesday. " * 60])

@@ -117,11 +117,11 @@ def evidence_texts(claim: str, title: str, body_sentences: list[str], *, cue_slo
     """What the cross-encoder reads of an article: its title, then the body sentences sharing the
     most search terms with the claim (per square root of their length), best first.
 
-    With ``cue_slot`` the second place goes to the best-matching sentence that says a report is
-    false (a refuting cue word), if the best ones hold none: an article
-    that disputes a claim mostly repeats it first, so the sentences closest to the claim are the
-    repetition (in FNC-1 train a refuting cue is in 56 % of the disagreeing bodies but in 25 % of
-    what the first run read of them)."""
+    With ``cue_slot`` the second place goes to the best-matching sentence with a refuting cue word,
+    if the four best hold none. In FNC-1 train such a word is in 56 % of the disagreeing bodies but
+    in 25 % of what the shipped adapters read of them; adapters trained with it were worse on the
+    contradicting class (experiment README, "Third run"), so the product leaves it off
+    (``CUE_SLOT``)."""
     claim_terms = set(search_terms(claim))
     scored = []
     for position, sentence in enumerate(s for s in body_sentences if s.strip()):

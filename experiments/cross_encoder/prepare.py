@@ -96,8 +96,12 @@ def training_pairs(*, with_xnli: bool = False) -> list[LabelledPair]:
 
 def main(names: list[str]) -> None:
     e5 = E5File()
-    with_xnli, cue_slot = "--with-xnli" in names, "--cue-slot" in names
-    names = [name for name in names if not name.startswith("--")]
+    options = {name for name in names if name.startswith("--")}
+    if unknown := options - {"--with-xnli", "--cue-slot"}:
+        # A misspelt option would otherwise prepare another run's inputs without a word.
+        sys.exit(f"unknown option(s): {', '.join(sorted(unknown))}")
+    with_xnli, cue_slot = "--with-xnli" in options, "--cue-slot" in options
+    names = [name for name in names if name not in options]
     splits = {
         "train": lambda: training_pairs(with_xnli=with_xnli),
         "test_fnc1": lambda: load_fnc1(split="test"),

@@ -35,6 +35,10 @@ PROMISE_FILES = {
     "train": Path(__file__).resolve().parent / "data" / "promises_train.jsonl",
     "test": REPO_ROOT / "tests" / "nlp" / "data" / "promises_test.jsonl",
 }
+# News-style claims with reports that confirm, refute (in words or only by the facts they give),
+# discuss or pass them by: FNC-1 and Baly hold few refutations (840 and 62 training pairs), all
+# on their own few stories.
+WRITTEN_NEWS_FILE = Path(__file__).resolve().parent / "data" / "news_train.jsonl"
 
 
 def stable_fold(key: str, folds: int) -> int:
@@ -203,3 +207,8 @@ def load_jsonl_pairs(*, path: Path, source: str) -> list[LabelledPair]:
 def load_promises(*, split: str) -> list[LabelledPair]:
     """Our own promise/prediction fulfilment and breach examples (``train`` or ``test``)."""
     return load_jsonl_pairs(path=PROMISE_FILES[split], source="promises")
+
+
+def load_written_news() -> list[LabelledPair]:
+    """Our own news-style training examples (EN, AR and across the two), five per claim."""
+    return load_jsonl_pairs(path=WRITTEN_NEWS_FILE, source="written")

@@ -1,0 +1,71 @@
+"""Our own written training examples: well formed, in the languages they claim, and apart from
+the held-out examples the model is measured on."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+from factnlp.stance_model.datasets import PROMISE_FILES, WRITTEN_NEWS_FILE, load_written_news
+from factnlp.stance_model.lexicon import count_cues
+from factnlp.text import normalize_for_search
+
+ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _rows(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _script(text: str) -> str:
+    return "ar" if len(ARABIC_LETTER.findall(text)) > len(LATIN_LETTER.findall(text)) else "en"
+
+
+def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for row in _rows(WRITTEN_NEWS_FILE):
+        by_topic[row["topic"]].append(row)
+    assert len(by_topic) == 80
+    for topic, rows in by_topic.items():
+        assert len({row["claim"] for row in rows}) == 1, topic
+        assert sorted(row["stance"] for row in rows) == [
+            "confirms",
+            "contradicts",
+            "contradicts",
+            "discusses",
+            "unrelated",
+        ], topic
+    assert len(load_written_news()) == 400
+
+
+def test_written_texts_are_in_the_languages_their_rows_name():
+    for row in _rows(WRITTEN_NEWS_FILE):
+        assert _script(row["claim"]) == row["language"], row["claim"]
+        assert _script(row["title"] + " " + row["body"]) == row["article_language"], row["title"]
+
+
+def test_half_the_written_refutations_carry_no_refuting_word():
+    """The point of the second refutation of each claim: the facts contradict it, no cue word
+    does, so the model cannot learn contradiction as the presence of "denied" or "fake"."""
+    with_cue = {True: 0, False: 0}
+    for row in _rows(WRITTEN_NEWS_FILE):
+        if row["stance"] == "contradicts":
+            text = normalize_for_search(row["title"] + " " + row["body"])
+            with_cue[count_cues(text, "refute") > 0] += 1
+    assert with_cue == {True: 80, False: 80}
+
+
+def test_no_training_example_shares_a_claim_topic_or_text_with_the_held_out_promises():
+    held_out = _rows(PROMISE_FILES["test"])
+    held_out_claims_and_bodies = {row[key] for row in held_out for key in ("claim", "body")}
+    # A generic headline of an article about something else ("Local team wins cup final") may
+    # recur; a headline that carries a stance may not.
+    held_out_titles = {row["title"] for row in held_out if row["stance"] != "unrelated"}
+    held_out_topics = {row["topic"] for row in held_out}
+    for path in (WRITTEN_NEWS_FILE, PROMISE_FILES["train"]):
+        for row in _rows(path):
+            assert not {row["claim"], row["body"]} & held_out_claims_and_bodies, row["claim"]
+            assert row["title"] not in held_out_titles, row["title"]
+            assert row["topic"] not in held_out_topics, row["topic"]

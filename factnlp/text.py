@@ -121,9 +121,16 @@ def search_terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _language_identifier():
-    import py3langid
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return py3langid
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    # py3langid 0.4 also scores 28 varieties without a two-letter code (Nigerian Pidgin, Bikol,
+    # ...), and on short English headlines they win: 8 % of FNC-1's 1,648 training headlines came
+    # out as one of them or another language, 3.3 % without them. A claim's language decides
+    # whether its pair with an article is read as cross-lingual (word overlap then hidden from
+    # the stance model), and this function promises ISO 639-1 codes.
+    identifier.set_languages(sorted({code for code in identifier.nb_classes if len(code) == 2}))
+    return identifier
 
 
 def detect_language(text: str, default: str = "und") -> str:

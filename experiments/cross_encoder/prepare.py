@@ -104,10 +104,10 @@ def main(names: list[str]) -> None:
     if unknown := options - {"--with-xnli", "--cue-slot", "--with-written"}:
         # A misspelt option would otherwise prepare another run's inputs without a word.
         sys.exit(f"unknown option(s): {', '.join(sorted(unknown))}")
-    with_xnli, cue_slot = "--with-xnli" in options, "--cue-slot" in options
+    with_xnli, cue_slot, with_written = ("--with-xnli" in options, "--cue-slot" in options, "--with-written" in options)
     names = [name for name in names if name not in options]
     splits = {
-        "train": lambda: training_pairs(with_xnli=with_xnli, with_written="--with-written" in options),
+        "train": lambda: training_pairs(with_xnli=with_xnli, with_written=with_written),
         "test_fnc1": lambda: load_fnc1(split="test"),
         "test_baly": lambda: load_baly(folds=(5,)),
         "test_ans": lambda: load_ans(split="test"),

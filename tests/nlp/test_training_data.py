@@ -4,23 +4,15 @@ the held-out examples the model is measured on."""
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 
 from factnlp.stance_model.datasets import PROMISE_FILES, WRITTEN_NEWS_FILE, load_written_news
 from factnlp.stance_model.lexicon import count_cues
-from factnlp.text import normalize_for_search
-
-ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
-LATIN_LETTER = re.compile(r"[A-Za-z]")
+from factnlp.text import detect_language, normalize_for_search
 
 
 def _rows(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _script(text: str) -> str:
-    return "ar" if len(ARABIC_LETTER.findall(text)) > len(LATIN_LETTER.findall(text)) else "en"
 
 
 def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
@@ -42,8 +34,8 @@ def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
 
 def test_written_texts_are_in_the_languages_their_rows_name():
     for row in _rows(WRITTEN_NEWS_FILE):
-        assert _script(row["claim"]) == row["language"], row["claim"]
-        assert _script(row["title"] + " " + row["body"]) == row["article_language"], row["title"]
+        assert detect_language(row["claim"]) == row["language"], row["claim"]
+        assert detect_language(row["title"] + " " + row["body"]) == row["article_language"], row["title"]
 
 
 def test_half_the_written_refutations_carry_no_refuting_word():

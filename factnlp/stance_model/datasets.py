@@ -39,6 +39,11 @@ PROMISE_FILES = {
 # discuss or pass them by: FNC-1 and Baly hold few refutations (840 and 62 training pairs), all
 # on their own few stories.
 WRITTEN_NEWS_FILE = Path(__file__).resolve().parent / "data" / "news_train.jsonl"
+# Promises and predictions with two later reports that they came true (one saying so, one giving
+# only the outcome, often through a negation: "no soldier remains at the base"), two that they
+# did not (a delay or cancellation; the opposite outcome, with no refuting word) and one still
+# waiting: the trees read some fulfilment reports as contradicting (BENCHMARKS.md §3).
+PROMISE_OUTCOMES_FILE = Path(__file__).resolve().parent / "data" / "promise_outcomes_train.jsonl"
 
 
 def stable_fold(key: str, folds: int) -> int:
@@ -212,3 +217,8 @@ def load_promises(*, split: str) -> list[LabelledPair]:
 def load_written_news() -> list[LabelledPair]:
     """Our own news-style training examples (EN, AR and across the two), five per claim."""
     return load_jsonl_pairs(path=WRITTEN_NEWS_FILE, source="written")
+
+
+def load_promise_outcomes() -> list[LabelledPair]:
+    """Our own promise and prediction outcome examples (EN, AR and across the two), five per claim."""
+    return load_jsonl_pairs(path=PROMISE_OUTCOMES_FILE, source="outcomes")

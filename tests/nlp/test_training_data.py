@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from factnlp.stance_model.datasets import PROMISE_FILES, WRITTEN_NEWS_FILE, load_written_news
+import pytest
+
+from factnlp.stance_model.datasets import (
+    PROMISE_FILES,
+    PROMISE_OUTCOMES_FILE,
+    WRITTEN_NEWS_FILE,
+    load_promise_outcomes,
+    load_written_news,
+)
 from factnlp.stance_model.lexicon import count_cues
 from factnlp.text import detect_language, normalize_for_search
 
@@ -32,8 +40,35 @@ def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
     assert len(load_written_news()) == 400
 
 
-def test_written_texts_are_in_the_languages_their_rows_name():
-    for row in _rows(WRITTEN_NEWS_FILE):
+def test_each_promise_has_two_outcomes_each_way_and_one_report_still_waiting():
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for row in _rows(PROMISE_OUTCOMES_FILE):
+        by_topic[row["topic"]].append(row)
+    assert len(by_topic) == 36
+    for topic, rows in by_topic.items():
+        assert len({row["claim"] for row in rows}) == 1, topic
+        assert sorted(row["stance"] for row in rows) == [
+            "confirms",
+            "confirms",
+            "contradicts",
+            "contradicts",
+            "discusses",
+        ], topic
+    pairings = {(row["language"], row["article_language"]) for row in _rows(PROMISE_OUTCOMES_FILE)}
+    assert pairings == {("en", "en"), ("ar", "ar"), ("en", "ar"), ("ar", "en")}
+    assert len(load_promise_outcomes()) == 180
+
+
+def test_no_promise_outcome_carries_a_refuting_word():
+    """Whether a promise was kept shows in what happened, not in a denial: the opposite outcomes
+    must teach the trees that, and the fulfilment reports must not hold a refuting word either."""
+    for row in _rows(PROMISE_OUTCOMES_FILE):
+        assert count_cues(normalize_for_search(row["title"] + " " + row["body"]), "refute") == 0, row["title"]
+
+
+@pytest.mark.parametrize("path", [WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE], ids=["news", "outcomes"])
+def test_written_texts_are_in_the_languages_their_rows_name(path):
+    for row in _rows(path):
         assert detect_language(row["claim"]) == row["language"], row["claim"]
         assert detect_language(row["title"] + " " + row["body"]) == row["article_language"], row["title"]
 
@@ -56,7 +91,7 @@ def test_no_training_example_shares_a_claim_topic_or_text_with_the_held_out_prom
     # recur; a headline that carries a stance may not.
     held_out_titles = {row["title"] for row in held_out if row["stance"] != "unrelated"}
     held_out_topics = {row["topic"] for row in held_out}
-    for path in (WRITTEN_NEWS_FILE, PROMISE_FILES["train"]):
+    for path in (WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE, PROMISE_FILES["train"]):
         for row in _rows(path):
             assert not {row["claim"], row["body"]} & held_out_claims_and_bodies, row["claim"]
             assert row["title"] not in held_out_titles, row["title"]

@@ -23,37 +23,27 @@ def _rows(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
+def assert_one_claim_per_topic_with_reports(path, *, topics: int, stances: list[str]) -> None:
     by_topic: dict[str, list[dict]] = defaultdict(list)
-    for row in _rows(WRITTEN_NEWS_FILE):
+    for row in _rows(path):
         by_topic[row["topic"]].append(row)
-    assert len(by_topic) == 80
+    assert len(by_topic) == topics
     for topic, rows in by_topic.items():
         assert len({row["claim"] for row in rows}) == 1, topic
-        assert sorted(row["stance"] for row in rows) == [
-            "confirms",
-            "contradicts",
-            "contradicts",
-            "discusses",
-            "unrelated",
-        ], topic
+        assert sorted(row["stance"] for row in rows) == stances, topic
+
+
+def test_each_written_claim_has_one_report_of_every_kind_and_two_refutations():
+    assert_one_claim_per_topic_with_reports(
+        WRITTEN_NEWS_FILE, topics=80, stances=["confirms", "contradicts", "contradicts", "discusses", "unrelated"]
+    )
     assert len(load_written_news()) == 400
 
 
 def test_each_promise_has_two_outcomes_each_way_and_one_report_still_waiting():
-    by_topic: dict[str, list[dict]] = defaultdict(list)
-    for row in _rows(PROMISE_OUTCOMES_FILE):
-        by_topic[row["topic"]].append(row)
-    assert len(by_topic) == 36
-    for topic, rows in by_topic.items():
-        assert len({row["claim"] for row in rows}) == 1, topic
-        assert sorted(row["stance"] for row in rows) == [
-            "confirms",
-            "confirms",
-            "contradicts",
-            "contradicts",
-            "discusses",
-        ], topic
+    assert_one_claim_per_topic_with_reports(
+        PROMISE_OUTCOMES_FILE, topics=36, stances=["confirms", "confirms", "contradicts", "contradicts", "discusses"]
+    )
     pairings = {(row["language"], row["article_language"]) for row in _rows(PROMISE_OUTCOMES_FILE)}
     assert pairings == {("en", "en"), ("ar", "ar"), ("en", "ar"), ("ar", "en")}
     assert len(load_promise_outcomes()) == 180

@@ -7,7 +7,8 @@ unrelated ones, Baly folds 1-4, ANS train and our promise examples; 10 % of topi
 language pairings): the second run, not shipped (README). ``--cue-slot`` gives the second place
 in what is read to a sentence with a refuting cue word (``evidence_texts``): the third run.
 ``--with-written`` adds our 400 written news examples (``datasets.load_written_news``), each once:
-the fourth run.
+the fourth run. ``--with-outcomes`` adds our 180 promise outcome examples
+(``datasets.load_promise_outcomes``), each once: not trained yet (README).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from factnlp.stance_model.datasets import (
     load_ans,
     load_baly,
     load_fnc1,
+    load_promise_outcomes,
     load_promises,
     load_written_news,
     load_xnli,
@@ -84,7 +86,9 @@ def xnli_pairs() -> list[LabelledPair]:
     return pairs
 
 
-def training_pairs(*, with_xnli: bool = False, with_written: bool = False) -> list[LabelledPair]:
+def training_pairs(
+    *, with_xnli: bool = False, with_written: bool = False, with_outcomes: bool = False
+) -> list[LabelledPair]:
     fnc = load_fnc1(split="train")
     unrelated = random.Random(13).sample([p for p in fnc if p.stance == "unrelated"], 3000)
     return [
@@ -95,19 +99,21 @@ def training_pairs(*, with_xnli: bool = False, with_written: bool = False) -> li
         *load_promises(split="train"),
         *(xnli_pairs() if with_xnli else ()),
         *(load_written_news() if with_written else ()),
+        *(load_promise_outcomes() if with_outcomes else ()),
     ]
 
 
 def main(names: list[str]) -> None:
     e5 = E5File()
     options = {name for name in names if name.startswith("--")}
-    if unknown := options - {"--with-xnli", "--cue-slot", "--with-written"}:
+    if unknown := options - {"--with-xnli", "--cue-slot", "--with-written", "--with-outcomes"}:
         # A misspelt option would otherwise prepare another run's inputs without a word.
         sys.exit(f"unknown option(s): {', '.join(sorted(unknown))}")
-    with_xnli, cue_slot, with_written = ("--with-xnli" in options, "--cue-slot" in options, "--with-written" in options)
+    with_xnli, cue_slot = "--with-xnli" in options, "--cue-slot" in options
+    with_written, with_outcomes = "--with-written" in options, "--with-outcomes" in options
     names = [name for name in names if name not in options]
     splits = {
-        "train": lambda: training_pairs(with_xnli=with_xnli, with_written=with_written),
+        "train": lambda: training_pairs(with_xnli=with_xnli, with_written=with_written, with_outcomes=with_outcomes),
         "test_fnc1": lambda: load_fnc1(split="test"),
         "test_baly": lambda: load_baly(folds=(5,)),
         "test_ans": lambda: load_ans(split="test"),

@@ -30,7 +30,6 @@ from factnlp.stance_model.datasets import (
     load_ans,
     load_baly,
     load_fnc1,
-    load_promise_outcomes,
     load_promises,
     load_written_news,
     stable_fold,
@@ -48,7 +47,7 @@ SEED = 13
 # members: 12-17 % fewer pairs/s than one 300-round model, BENCHMARKS.md §3).
 ENSEMBLE_SEEDS = (13, 14, 15)
 DEV_SHARE_FNC = 0.15
-SOURCE_WEIGHT = {"fnc1": 1.0, "baly": 4.0, "ans": 1.5, "promises": 25.0, "written": 10.0, "outcomes": 10.0}
+SOURCE_WEIGHT = {"fnc1": 1.0, "baly": 4.0, "ans": 1.5, "promises": 25.0, "written": 10.0}
 CROSS_LINGUAL_COPIES = 0.1
 PARAMS = {
     "objective": "multiclass",
@@ -98,7 +97,6 @@ def load_splits() -> tuple[list[LabelledPair], list[LabelledPair]]:
         + load_ans(split="train")
         + load_promises(split="train")
         + load_written_news()
-        + load_promise_outcomes()
     )
     dev = fnc_dev + load_baly(folds=(4,)) + load_ans(split="dev")
     return train, dev

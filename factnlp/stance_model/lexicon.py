@@ -153,12 +153,10 @@ def _entry_body(entry: str, language: str) -> str:
     body = re.escape(normalize_for_search(stem)).replace(r"\ ", r"\s+")
     if excluded:
         body += "(?!" + "|".join(re.escape(normalize_for_search(e)) for e in excluded.split(",")) + ")"
-    return f"(?:{proclitics}{body}{'' if exact else chr(92) + 'w*'})"
+    suffix = "" if exact else r"\w*"
+    return f"(?:{proclitics}{body}{suffix})"
 
 
-# Where an entry may start within a word: English at its first letter, Arabic at the first of
-# its proclitics, which each entry's body spells out.
-_WORD_START = {"en": "", "ar": ""}
 _EDGES = {"en": (r"\b", r"\b"), "ar": (r"(?<!\w)", r"(?!\w)")}
 
 
@@ -251,8 +249,7 @@ class CueReader:
                 self._add(("antonym", pair * 2 + side, language), bodies, phrase_pattern=_antonym_pattern)
         # Most words match no entry: one test per script against all of them settles those.
         self._any_single = {
-            language: re.compile(f"{_WORD_START[language]}(?:{'|'.join(bodies)})")
-            for language, bodies in self._single_bodies.items()
+            language: re.compile(f"(?:{'|'.join(bodies)})") for language, bodies in self._single_bodies.items()
         }
         self._words: dict[str, tuple[tuple[str, int, str], ...]] = {}
         self._max_words = max_words
@@ -262,7 +259,7 @@ class CueReader:
         single = [body for entry, body in bodies if _single_word(entry)]
         phrases = [entry for entry, _ in bodies if not _single_word(entry)]
         if single:
-            pattern = re.compile(f"{_WORD_START[language]}(?:{'|'.join(single)})")
+            pattern = re.compile(f"(?:{'|'.join(single)})")
             self._single[language].append((slot, pattern))
             self._single_bodies[language] += single
         if phrases:

@@ -8,7 +8,7 @@ language pairings): the second run, not shipped (README). ``--cue-slot`` gives t
 in what is read to a sentence with a refuting cue word (``evidence_texts``): the third run.
 ``--with-written`` adds our 400 written news examples (``datasets.load_written_news``), each once:
 the fourth run. ``--with-outcomes`` adds our 180 promise outcome examples
-(``datasets.load_promise_outcomes``), each once: not trained yet (README).
+(``datasets.load_promise_outcomes``), each once: with ``--with-written``, the fifth run (README).
 """
 
 from __future__ import annotations

@@ -4,9 +4,13 @@ English entries are regular-expression fragments matched on whole words. Arabic 
 stems written in ordinary spelling: they are folded like search text, may carry the usual
 proclitics (wa-, fa-, bi-, li-, ka-, sa-, al-) and any suffix, unless they end with ``$``. A
 leading ``^`` allows only wa- and fa- before the stem (particles: ``^لم$`` is not the end of
-``سلم``); ``!a,b`` after the stem rules out words continuing with ``a`` or ``b`` (``تنفي!ذ``
-denies, ``تنفيذ`` is carrying out). Folding makes many Arabic words share a stem: an entry is
-only as good as the corpus words it does not catch (``tests/nlp/test_lexicon.py``).
+``سلم``), a leading ``=`` none (``=حسب$`` is "according to", ``فحسب`` is "only"); ``!a,b``
+after the stem rules out words continuing with ``a`` or ``b`` (``تنفي!ذ`` denies, ``تنفيذ`` is
+carrying out). An entry of several words matches them in a row, the last one as a stem: where
+the word alone has two senses, the phrase keeps the one meant (``تراجع عن``, went back on, where
+``تراجع`` alone is mostly a fall in prices; ``قد ي``, may, where ``قد`` before a past verb is
+emphatic). Folding makes many Arabic words share a stem: an entry is only as good as the corpus
+words it does not catch (``tests/nlp/test_lexicon.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
             "نفي!ر,س", "نفت$", "نفته$", "نفتها$", "ينفي", "تنفي!ذ,س", "نفوا", "كذب", "اكذوبه", "كاذب",
             "مكذوب", "تكذيب", "شائعه", "شائعات", "اشاع", "مفبرك", "فبرك", "ملفق", "تلفيق",
             "عار عن الصحه", "عاري عن الصحه", "لا اساس", "غير صحيح", "لا صحه", "زائف", "مزيف", "تزييف",
-            "مزاعم", "ادعاء", "دحض", "مضلل", "تضليل", "انكر", "ينكر", "لم يحدث", "خبر كاذب", "مفتعل",
+            "مزاعم", "دحض", "مضلل", "تضليل", "انكر", "ينكر", "لم يحدث", "خبر كاذب", "مفتعل",
             "مغلوط",
         ],
     },
@@ -46,7 +50,7 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
         ],
         "ar": [
             "^لا$", "^بلا$", "^لم$", "^لن$", "^ليس$", "^ليست$", "^ليسوا$", "^ليسا$", "^لست$", "^لسنا$",
-            "غير$", "عدم$", "^بدون", "دون$", "^ولا$", "^ولم$", "^ولن$",
+            "^غير$", "^بغير$", "^لغير$", "عدم$", "^بدون", "دون$", "^ولا$", "^ولم$", "^ولن$",
         ],
     },
     # Reporting without taking a side: typical of "discusses".
@@ -58,9 +62,10 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
             r"said to", r"sources?", r"report\w*", r"if true", r"question\w*", r"investigat\w*",
         ],
         "ar": [
-            "يزعم", "زعم!اء", "وفقا", "بحسب", "حسب$", "نقلا", "افادت", "افاد", "انباء", "تقارير", "مصادر",
-            "ذكرت", "يعتقد", "ربما", "^قد$", "محتمل", "يبدو", "غير مؤكد", "لم يتسن", "لم يتم التاكد",
-            "تداول", "متداول", "تحقيق", "يحقق",
+            "يزعم", "زعم!اء", "ادعاءات", "وفقا", "بحسب", "=حسب$", "=وحسب$", "نقلا", "افادت", "افاد", "انباء", "تقارير", "مصادر",
+            "ذكرت", "يعتقد", "ربما", "^قد ي", "^قد ت!م", "^قد ن", "^قد لا$", "محتمل", "يبدو", "غير مؤكد", "لم يتسن", "لم يتم التاكد",
+            "تداول", "متداول", "^التحقيق", "^للتحقيق", "^بالتحقيق", "تحقيقات", "تحقيق في",
+            "تحقيقا في", "يحقق في", "يحققون في",
         ],
     },
     # A promised or predicted outcome did not happen (yet): breach of the claim.
@@ -75,8 +80,9 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
         ],
         "ar": [
             "تاجيل", "اجلت", "ارجا$", "ارجات$", "يؤجل", "تؤجل", "مؤجل", "تاخير", "تاخر", "الغاء",
-            "^الغي$", "^الغيت$", "^الغت$", "يلغي", "تلغي!م", "تعليق!ات,ك,ا", "علق$", "علقت", "تجميد",
-            "جمد", "تراجع", "فشل", "اخفق", "اخفاق", "لم يتم", "لم ينفذ", "تعثر", "توقف", "اوقف", "ايقاف",
+            "^الغي$", "^الغيت$", "^الغت$", "يلغي", "تلغي!م", "تجميد",
+            "جمد", "تراجع عن", "تراجعت عن", "تراجعوا عن", "تراجعه عن", "يتراجع عن", "تتراجع عن",
+            "يتراجعون عن", "فشل", "اخفق", "اخفاق", "لم يتم", "لم ينفذ", "تعثر", "توقف", "اوقف", "ايقاف",
             "حتي اشعار اخر",
             "اجل غير مسمي", "لا يزال", "لا تزال", "ما زال", "ما زالت", "مازال", "مازالت", "بقيت", "نكث!ف",
             "اخلف", "عرقل", "استبعد",
@@ -94,9 +100,9 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
         ],
         "ar": [
             "^اكمل", "اكتمل", "استكمل", "انجز", "انجاز", "انتهي", "انتهت", "انهي!ار", "انهت", "اختتم",
-            "غادر", "مغادره", "انسحب", "انسحاب", "رحل$", "رحلت$", "رحلوا$", "رحيل", "افتتح", "افتتاح",
-            "دشن", "تدشين", "اطلق", "اطلاق", "وقع$", "وقعت", "توقيع", "^اقر$", "^اقرت$", "اقرار", "صادق",
-            "حيز التنفيذ", "نفذ", "تنفيذ", "تم$", "تمت$", "سلمت$", "سلموا$", "تسليم", "تسلم", "رسميا",
+            "غادر", "مغادره", "انسحب", "انسحاب", "رحل$", "رحلت$", "رحلوا$", "رحيل", "افتتح", "افتتاح!ي",
+            "دشن", "تدشين", "وقع$", "وقعت", "توقيع", "^اقر$", "^اقرت$", "اقرار", "صادق علي", "صادقت", "مصادقه",
+            "حيز التنفيذ", "نفذ", "تنفيذ!ي", "تم$", "تمت$", "سلمت$", "سلموا$", "تسليم", "تسلم", "رسميا",
             "بالفعل", "اخيرا", "كما وعد",
         ],
     },
@@ -108,8 +114,8 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
             r"commit\w*", r"would", r"to be",
         ],
         "ar": [
-            "^سوف$", "يعتزم", "تعتزم", "تعهد", "وعد!م,د", "يخطط", "تخطط", "خطه", "من المقرر", "من المتوقع",
-            "يتوقع", "^ينوي", "تنوي$", "المقبل", "القادم", "قريبا", "بحلول", "عزم", "ستغادر", "سيغادر",
+            "^سوف$", "يعتزم", "تعتزم", "تعهد", "وعد!م,د,وان,ال", "يخطط", "تخطط", "خطه", "من المقرر", "من المتوقع",
+            "يتوقع", "^ينوي", "تنوي$", "المقبل", "القادم!ين,ون", "قريبا", "بحلول", "عزم", "ستغادر", "سيغادر",
             "سينسحب", "ستنسحب", "سيتم", "ستتم",
         ],
     },
@@ -147,9 +153,9 @@ def _entry_body(entry: str, language: str) -> str:
     """What a cue entry matches, proclitics included, without the word edges around it."""
     if language == "en":
         return f"(?:{entry})"
-    proclitics = "[وف]?" if entry.startswith("^") else _ARABIC_PROCLITICS
+    proclitics = {"^": "[وف]?", "=": ""}.get(entry[:1], _ARABIC_PROCLITICS)
     exact = entry.endswith("$")
-    stem, _, excluded = entry.strip("^$").partition("!")
+    stem, _, excluded = entry.strip("^=$").partition("!")
     body = re.escape(normalize_for_search(stem)).replace(r"\ ", r"\s+")
     if excluded:
         body += "(?!" + "|".join(re.escape(normalize_for_search(e)) for e in excluded.split(",")) + ")"
@@ -209,7 +215,7 @@ def scripts_of(normalised: str) -> tuple[str, ...]:
 
 
 _WORD = re.compile(r"\w+")
-_NON_WORD_SYNTAX = re.compile(r"\\w|[()?:|*+$^!,]")
+_NON_WORD_SYNTAX = re.compile(r"\\w|[()?:|*+$^=!,]")
 
 
 def _single_word(entry: str) -> bool:

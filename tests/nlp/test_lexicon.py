@@ -35,6 +35,8 @@ TEXTS = [
     "A U-turn: the government reversed course, scrapped the pledge and broke its promise.",
     "Prices rose, then fell; the party won but lost the vote; the border opened and closed.",
     "The last soldiers left on 19 January, completing the withdrawal ahead of schedule.",
+    # Entries held to one sense by the words around them, beside the same words in the other sense.
+    "He left the house, his left hand; the remains remain; in May they may plan planes, committed to it.",
     # Arabic: proclitics, exact-word entries, phrases containing a one-word entry of the group.
     "ويسمح الاتفاق لروسيا باستخدام قاعدتها الجويه لاجل غير مسمي .",
     "دخل النظام حيز التنفيذ بعد تنفيذ الاتفاق وتوقيعه رسميا",
@@ -140,4 +142,38 @@ def test_arabic_words_that_only_share_a_cue_stem_are_not_counted(text, group):
     ],
 )
 def test_arabic_cue_words_still_counted(text, group, count):
+    assert _group_count(text, group) == count
+
+
+# English words with a second sense that FNC-1's training texts use more than the cue's (a
+# concordance of each entry there): planes and plants against plans, the committee, human remains,
+# the left hand, opened fire, passed away, "completely false", the month of May, allegiance.
+ENGLISH_FALSE_FRIENDS = [
+    ("The planes flew over the plant and the planet.", "future"),
+    ("The committee sat next to the window.", "future"),
+    ("The remains of the victim and the remaining hostages; the remainder of 2014.", "breach"),
+    ("He held it in his left hand, was left stunned, left-wing and left-leaning voters (pictured, left).", "fulfil"),
+    ("Police opened fire; the actor passed away; it is completely false; pizza delivery.", "fulfil"),
+    ("In May 2014 the group pledged allegiance; reporters asked.", "hedge"),
+    ("The village lies near the border; he was dismissed from his job; it is made up of two parts.", "refute"),
+]
+
+
+@pytest.mark.parametrize(("text", "group"), ENGLISH_FALSE_FRIENDS)
+def test_english_words_in_another_sense_are_not_counted(text, group):
+    assert _group_count(text, group) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "group", "count"),
+    [
+        ("The last troops left on 19 January, completed the withdrawal and opened the border.", "fulfil", 3),
+        ("He left the house; she had left for Syria; the law passed and the bridge was completed.", "fulfil", 4),
+        ("The plans were planned; they may be late, it was reported; the committee committed to it.", "future", 3),
+        ("They may not come, reports said, and he alleged it.", "hedge", 3),
+        ("The troops remain; the ban remains in force; talks stalled.", "breach", 3),
+        ("He dismissed the claims as lies; it is all made up.", "refute", 3),
+    ],
+)
+def test_english_cue_words_still_counted(text, group, count):
     assert _group_count(text, group) == count

@@ -56,7 +56,9 @@ def test_no_promise_outcome_carries_a_refuting_word():
         assert count_cues(normalize_for_search(row["title"] + " " + row["body"]), "refute") == 0, row["title"]
 
 
-@pytest.mark.parametrize("path", [WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE], ids=["news", "outcomes"])
+@pytest.mark.parametrize(
+    "path", [WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE, PROMISE_FILES["test-2"]], ids=["news", "outcomes", "held-out-2"]
+)
 def test_written_texts_are_in_the_languages_their_rows_name(path):
     for row in _rows(path):
         assert detect_language(row["claim"]) == row["language"], row["claim"]
@@ -74,8 +76,17 @@ def test_half_the_written_refutations_carry_no_refuting_word():
     assert with_cue == {True: 80, False: 80}
 
 
-def test_no_training_example_shares_a_claim_topic_or_text_with_the_held_out_promises():
-    held_out = _rows(PROMISE_FILES["test"])
+def test_the_second_held_out_promises_keep_two_outcomes_each_way_and_one_other_subject():
+    assert_one_claim_per_topic_with_reports(
+        PROMISE_FILES["test-2"], topics=12, stances=["confirms", "confirms", "contradicts", "contradicts", "unrelated"]
+    )
+    pairings = {(row["language"], row["article_language"]) for row in _rows(PROMISE_FILES["test-2"])}
+    assert pairings == {("en", "en"), ("ar", "ar"), ("en", "ar"), ("ar", "en")}
+
+
+@pytest.mark.parametrize("split", ["test", "test-2"])
+def test_no_training_example_shares_a_claim_topic_or_text_with_the_held_out_promises(split):
+    held_out = _rows(PROMISE_FILES[split])
     held_out_claims_and_bodies = {row[key] for row in held_out for key in ("claim", "body")}
     # A generic headline of an article about something else ("Local team wins cup final") may
     # recur; a headline that carries a stance may not.

@@ -5,14 +5,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from factnlp.stance_model.evaluate import evaluate_stance, measure_throughput
+from factnlp.stance_model.evaluate import DATASETS, evaluate_stance, measure_throughput
 
 
 class Command(BaseCommand):
     help = "Evaluate the stance model: FNC-1 competition test, Baly fold 5, ANS test or our promise examples"
 
     def add_arguments(self, parser):
-        parser.add_argument("--dataset", choices=["fnc1", "baly", "ans", "promises"])
+        parser.add_argument("--dataset", choices=DATASETS)
         parser.add_argument("--json", action="store_true", help="print only the JSON report (last line)")
         parser.add_argument("--artifact", type=Path, default=None)
         parser.add_argument("--throughput", action="store_true", help="time raw-text pairs instead")

@@ -110,8 +110,15 @@ def _held_out_promises():
     return load_jsonl_pairs(path=PROMISES_TEST, source="promises")
 
 
-def test_held_out_promises_kept_and_broken_across_languages(model):
-    pairs = _held_out_promises()
+# The second file was written later by another hand, and is harder (BENCHMARKS.md §3): 1.2.1 gets
+# 0.844 / 0.750 of the pairs right.
+@pytest.mark.parametrize(
+    ("path", "min_accuracy"),
+    [(PROMISES_TEST, 0.75), (PROMISES_TEST.with_name("promises_test_2.jsonl"), 0.7)],
+    ids=["first", "second"],
+)
+def test_held_out_promises_kept_and_broken_across_languages(model, path, min_accuracy):
+    pairs = load_jsonl_pairs(path=path, source="promises")
     assert {p.language for p in pairs} == {"en", "ar"} and any(p.article_language != p.language for p in pairs)
     gold, predicted = [], []
     for pair in pairs:
@@ -121,7 +128,7 @@ def test_held_out_promises_kept_and_broken_across_languages(model):
         gold.append(pair.stance)
         predicted.append(result.stance)
     correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
-    assert correct / len(pairs) >= 0.75, list(zip(gold, predicted, strict=True))
+    assert correct / len(pairs) >= min_accuracy, list(zip(gold, predicted, strict=True))
     assert macro_f1(gold=gold, predicted=predicted, labels=("confirms", "contradicts", "unrelated")) >= 0.7
 
 

@@ -39,7 +39,7 @@ from factnlp.stance_model.metrics import fnc_score, macro_f1, per_class_f1
 from factnlp.stance_model.model import DEFAULT_ARTIFACT, softmax
 from factnlp.stance_model.nli import NLI_CLASSES, NLI_PARAMS, stacking_fold, train_nli
 
-VERSION = "1.11.0"
+VERSION = "1.12.0"
 SEED = 13
 # The stance model averages the raw scores of trees grown with these seeds. One seed's trees
 # moved FNC-1 disagree F1 by 0.14 between seeds 13 and 14 on the small classes; an average
@@ -78,8 +78,12 @@ NLI_SOURCES = frozenset({"ans"})
 # topic. One fixed dev split (FNC-1 15 % of topics, 84 Baly claims, ANS dev) was too small a
 # signal: the LightGBM seed alone moved its choice more than the variants it compared.
 SELECTION_FOLDS = 5
-# Corpora the selection scores (our promise examples are too few to score per fold).
-SELECTION_SOURCES = ("fnc1", "baly", "ans")
+# Corpora the selection scores, each counting once in the mean macro-F1 it maximises. Our own
+# promise and news examples count together as one corpus, "ours" (477 pairs; the 77 promises alone
+# hold 7 pairs of two classes). Scored on the public corpora alone, the rounds, calibration and
+# decision offsets answered to them only, and every retrain since 1.8.0 scored below 1.2.1 on the
+# held-out promises.
+SELECTION_SOURCES = {"fnc1": "fnc1", "baly": "baly", "ans": "ans", "promises": "ours", "written": "ours"}
 
 
 def _stable_fraction(text: str) -> float:
@@ -336,7 +340,9 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
     print(f"out-of-fold scores in {time.monotonic() - fold_started:.0f} s", file=sys.stderr)
     scored = np.array([pair.source in SELECTION_SOURCES for pair in all_pairs])
     scored_labels = all_labels[scored]
-    scored_sources = np.array([pair.source for pair in all_pairs])[scored]
+    scored_sources = np.array(
+        [SELECTION_SOURCES[pair.source] for pair in all_pairs if pair.source in SELECTION_SOURCES]
+    )
     source_share = {s: 1.0 / (scored_sources == s).sum() for s in set(scored_sources.tolist())}
     calibration_weights = np.array([source_share[s] for s in scored_sources])
     best = None
@@ -402,7 +408,7 @@ def train_stance(*, output: Path = DEFAULT_ARTIFACT) -> dict:
             "params": PARAMS,
             "rounds": rounds,
             "class_balance_power": CLASS_BALANCE_POWER,
-            "selection": {"folds_by_topic": SELECTION_FOLDS, "scored_sources": list(SELECTION_SOURCES)},
+            "selection": {"folds_by_topic": SELECTION_FOLDS, "scored_sources": SELECTION_SOURCES},
             "seed": SEED,
             "ensemble_seeds": list(ENSEMBLE_SEEDS),
             "source_weight": SOURCE_WEIGHT,

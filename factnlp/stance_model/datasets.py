@@ -44,8 +44,9 @@ WRITTEN_NEWS_FILE = Path(__file__).resolve().parent / "data" / "news_train.jsonl
 # Promises and predictions with two later reports that they came true (one saying so, one giving
 # only the outcome, often through a negation: "no soldier remains at the base"), two that they
 # did not (a delay or cancellation; the opposite outcome, with no refuting word) and one still
-# waiting: the trees read some fulfilment reports as contradicting. Not in ``train_stance``: with
-# them its out-of-fold score was lower (BENCHMARKS.md §3, "Thirteenth session").
+# waiting: the trees read some fulfilment reports as contradicting. ``train_stance`` does not learn
+# them (with them its out-of-fold score was lower: BENCHMARKS.md §3, "Thirteenth session"); its
+# selection scores them, as held-out pairs.
 PROMISE_OUTCOMES_FILE = Path(__file__).resolve().parent / "data" / "promise_outcomes_train.jsonl"
 
 

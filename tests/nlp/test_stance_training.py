@@ -142,3 +142,47 @@ def test_selection_scores_average_the_ensemble_members_raw_scores():
     scores = out_of_fold_scores(rows, pairs, checkpoints=[50], fit=fit)
 
     assert np.allclose(scores[50], 2050.0), "members' raw scores are averaged, not summed or taken from one"
+
+
+def test_validation_pairs_are_scored_by_their_folds_models_and_never_fit_on():
+    pairs = [
+        LabelledPair(
+            claim=f"claim {n}", title="t", body="b", stance="confirms", topic=f"fnc1:{n}", source="fnc1", language="en"
+        )
+        for n in range(40)
+    ]
+    validation = [
+        LabelledPair(
+            claim=f"promise {n}",
+            title="t",
+            body="b",
+            stance="contradicts",
+            topic=f"outcomes:{n}",
+            source="outcomes",
+            language="en",
+        )
+        for n in range(15)
+    ]
+    boosters = []
+
+    def fit(indices):
+        assert indices.max() < len(pairs), "only training rows are fit on"
+        boosters.append(RecordingBooster(len(boosters), indices))
+        return [boosters[-1]]
+
+    scores = out_of_fold_scores(
+        np.zeros((len(pairs), 1), dtype=np.float32),
+        pairs,
+        checkpoints=[50],
+        fit=fit,
+        validation_rows=np.zeros((len(validation), 1), dtype=np.float32),
+        validation_pairs=validation,
+    )
+
+    assert scores[50].shape == (len(pairs) + len(validation), 4)
+    fold_of_booster = {}
+    for index, pair in enumerate(pairs):
+        fold_of_booster[int(scores[50][index, 0] // 1000)] = selection_fold(pair)
+    for offset, pair in enumerate(validation):
+        number = int(scores[50][len(pairs) + offset, 0] // 1000)
+        assert fold_of_booster[number] == selection_fold(pair), "scored by the models of its own fold"

@@ -36,6 +36,13 @@ def ans_pair(claim: str, headline: str) -> LabelledPair:
     )
 
 
+def english_pair(claim: str, *, topic: str, stance: str = "confirms") -> LabelledPair:
+    """A pair of the corpus its topic names (``fnc1:3`` is FNC-1's)."""
+    return LabelledPair(
+        claim=claim, title="t", body="b", stance=stance, topic=topic, source=topic.split(":")[0], language="en"
+    )
+
+
 @pytest.fixture
 def stance_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FACTNLP_STANCE_CACHE", str(tmp_path))
@@ -95,18 +102,7 @@ class RecordingBooster:
 
 
 def test_selection_scores_each_pair_with_a_model_fit_without_its_topic():
-    pairs = [
-        LabelledPair(
-            claim=f"claim {n}",
-            title="t",
-            body="b",
-            stance="confirms",
-            topic=f"fnc1:{n % 9}",
-            source="fnc1",
-            language="en",
-        )
-        for n in range(60)
-    ]
+    pairs = [english_pair(f"claim {n}", topic=f"fnc1:{n % 9}") for n in range(60)]
     rows = np.arange(len(pairs), dtype=np.float32)[:, None]
     boosters = []
 
@@ -128,12 +124,7 @@ def test_selection_scores_each_pair_with_a_model_fit_without_its_topic():
 
 
 def test_selection_scores_average_the_ensemble_members_raw_scores():
-    pairs = [
-        LabelledPair(
-            claim=f"claim {n}", title="t", body="b", stance="confirms", topic=f"fnc1:{n}", source="fnc1", language="en"
-        )
-        for n in range(40)
-    ]
+    pairs = [english_pair(f"claim {n}", topic=f"fnc1:{n}") for n in range(40)]
     rows = np.zeros((len(pairs), 1), dtype=np.float32)
 
     def fit(indices):
@@ -145,24 +136,8 @@ def test_selection_scores_average_the_ensemble_members_raw_scores():
 
 
 def test_validation_pairs_are_scored_by_their_folds_models_and_never_fit_on():
-    pairs = [
-        LabelledPair(
-            claim=f"claim {n}", title="t", body="b", stance="confirms", topic=f"fnc1:{n}", source="fnc1", language="en"
-        )
-        for n in range(40)
-    ]
-    validation = [
-        LabelledPair(
-            claim=f"promise {n}",
-            title="t",
-            body="b",
-            stance="contradicts",
-            topic=f"outcomes:{n}",
-            source="outcomes",
-            language="en",
-        )
-        for n in range(15)
-    ]
+    pairs = [english_pair(f"claim {n}", topic=f"fnc1:{n}") for n in range(40)]
+    validation = [english_pair(f"promise {n}", topic=f"outcomes:{n}", stance="contradicts") for n in range(15)]
     boosters = []
 
     def fit(indices):

@@ -92,7 +92,7 @@ def _group_count(text: str, group: str) -> int:
 # Arabic words that fold to a cue's stem without meaning it, each the commonest such word of its
 # entry in the Baly and ANS training texts (a count over their words): "تنفي" (she denies) was
 # matched by "تنفيذ" (carrying out) 1,100 times there against 79 real denials.
-FALSE_FRIENDS = [
+ARABIC_FALSE_FRIENDS = [
     ("بدأ تنفيذ المشروع والجهة التنفيذية", "refute"),
     ("لنفترض ان النفير العام اعلن", "refute"),
     ("من الشائع ان يحدث ذلك", "refute"),
@@ -123,26 +123,16 @@ FALSE_FRIENDS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "group"), FALSE_FRIENDS)
-def test_arabic_words_that_only_share_a_cue_stem_are_not_counted(text, group):
-    assert _group_count(text, group) == 0
-
-
-@pytest.mark.parametrize(
-    ("text", "group", "count"),
-    [
-        ("نفت الوزارة الخبر وتنفي الشركة ما نفته الصحف، ونفى المتحدث", "refute", 4),
-        ("انتشرت شائعة وشائعات كثيرة", "refute", 2),
-        ("لم يحدث ولن يحدث، ليس صحيحا ولا يمكن، وليست هذه المرة بلا سبب، مع عدم وجود", "negation", 7),
-        ("زعم الوزير وقد يكون", "hedge", 2),
-        ("قد يكون وقد تتغير، فتح تحقيق في الحادث وحسب المصادر", "hedge", 5),
-        ("تأجيل الموعد، ألغي الاجتماع، ألغت الحكومة القرار، وتراجعت عن وعدها", "breach", 4),
-        ("أكمل الجيش انسحابه وأنهى المهمة ورحل آخر جندي، وأقر البرلمان القانون وسلمت القوات مواقعها", "fulfil", 6),
-        ("وسوف يغادر كما وعد الرئيس، وتنوي الحكومة", "future", 3),
-    ],
-)
-def test_arabic_cue_words_still_counted(text, group, count):
-    assert _group_count(text, group) == count
+ARABIC_STILL_COUNTED = [
+    ("نفت الوزارة الخبر وتنفي الشركة ما نفته الصحف، ونفى المتحدث", "refute", 4),
+    ("انتشرت شائعة وشائعات كثيرة", "refute", 2),
+    ("لم يحدث ولن يحدث، ليس صحيحا ولا يمكن، وليست هذه المرة بلا سبب، مع عدم وجود", "negation", 7),
+    ("زعم الوزير وقد يكون", "hedge", 2),
+    ("قد يكون وقد تتغير، فتح تحقيق في الحادث وحسب المصادر", "hedge", 5),
+    ("تأجيل الموعد، ألغي الاجتماع، ألغت الحكومة القرار، وتراجعت عن وعدها", "breach", 4),
+    ("أكمل الجيش انسحابه وأنهى المهمة ورحل آخر جندي، وأقر البرلمان القانون وسلمت القوات مواقعها", "fulfil", 6),
+    ("وسوف يغادر كما وعد الرئيس، وتنوي الحكومة", "future", 3),
+]
 
 
 # English words with a second sense that FNC-1's training texts use more than the cue's (a
@@ -159,21 +149,21 @@ ENGLISH_FALSE_FRIENDS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "group"), ENGLISH_FALSE_FRIENDS)
-def test_english_words_in_another_sense_are_not_counted(text, group):
+ENGLISH_STILL_COUNTED = [
+    ("The last troops left on 19 January, completed the withdrawal and opened the border.", "fulfil", 3),
+    ("He left the house; she had left for Syria; the law passed and the bridge was completed.", "fulfil", 4),
+    ("The plans were planned; they may be late, it was reported; the committee committed to it.", "future", 3),
+    ("They may not come, reports said, and he alleged it.", "hedge", 3),
+    ("The troops remain; the ban remains in force; talks stalled.", "breach", 3),
+    ("He dismissed the claims as lies; it is all made up.", "refute", 3),
+]
+
+
+@pytest.mark.parametrize(("text", "group"), ARABIC_FALSE_FRIENDS + ENGLISH_FALSE_FRIENDS)
+def test_words_in_another_sense_than_the_cue_are_not_counted(text, group):
     assert _group_count(text, group) == 0
 
 
-@pytest.mark.parametrize(
-    ("text", "group", "count"),
-    [
-        ("The last troops left on 19 January, completed the withdrawal and opened the border.", "fulfil", 3),
-        ("He left the house; she had left for Syria; the law passed and the bridge was completed.", "fulfil", 4),
-        ("The plans were planned; they may be late, it was reported; the committee committed to it.", "future", 3),
-        ("They may not come, reports said, and he alleged it.", "hedge", 3),
-        ("The troops remain; the ban remains in force; talks stalled.", "breach", 3),
-        ("He dismissed the claims as lies; it is all made up.", "refute", 3),
-    ],
-)
-def test_english_cue_words_still_counted(text, group, count):
+@pytest.mark.parametrize(("text", "group", "count"), ARABIC_STILL_COUNTED + ENGLISH_STILL_COUNTED)
+def test_cue_words_still_counted(text, group, count):
     assert _group_count(text, group) == count

@@ -81,7 +81,8 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
             r"indefinitely", r"not yet", r"still", r"remain(?:ed)?",
             r"(?<!the )(?<!human )(?<!his )(?<!her )(?<!their )remains(?!\s+of\b)", r"stall(?:s|ed|ing)?",
             r"froze", r"frozen", r"freez(?:e|es|ing)", r"went back on", r"overdue", r"pushed back",
-            r"deferred", r"defer\w*", r"blocked", r"rul(?:ed|es) out", r"dropped",
+            r"deferred", r"defer\w*", r"blocked", r"rul(?:ed|es) out", r"dropped", r"reschedul\w*",
+            r"put off(?!\s+by\b)", r"behind schedule", r"f(?:e|a)ll(?:s|ing)? short",
         ],
         "ar": [
             "تاجيل", "اجلت", "ارجا$", "ارجات$", "يؤجل", "تؤجل", "مؤجل", "تاخير", "تاخر", "الغاء",
@@ -90,6 +91,10 @@ CUE_GROUPS: dict[str, dict[str, list[str]]] = {
             "لم يتم", "لم ينفذ", "تعثر", "توقف", "اوقف", "ايقاف", "حتي اشعار اخر", "اجل غير مسمي",
             "لا يزال", "لا تزال", "ما زال", "ما زالت", "مازال", "مازالت", "بقيت", "نكث!ف", "اخلف",
             "عرقل", "استبعد",
+            # The passive forms fold away from the active ones: أُرجئت -> ارجيت, تأجّل -> تاجل. The
+            # verbal noun إرجاء folds like أرجاء (throughout, "في أرجاء البلاد"), so it counts only
+            # after a verb of decision.
+            "ارجيت$", "ارجي$", "تاجل", "يتاجل", "قرر ارجاء", "قررت ارجاء", "تقرر ارجاء", "تم ارجاء",
         ],
     },
     # A promised or predicted outcome happened: fulfilment of the claim.

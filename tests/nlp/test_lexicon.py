@@ -120,6 +120,7 @@ ARABIC_FALSE_FRIENDS = [
     ("طالب الادعاء العام بالسجن", "refute"),
     ("القادمين من الخارج والعدوان والعدالة", "future"),
     ("رأي الغير", "negation"),
+    ("يرجى الاتصال بالوزارة من أرجاء البلاد، وقال سيرجي", "breach"),
 ]
 
 
@@ -130,6 +131,7 @@ ARABIC_STILL_COUNTED = [
     ("زعم الوزير وقد يكون", "hedge", 2),
     ("قد يكون وقد تتغير، فتح تحقيق في الحادث وحسب المصادر", "hedge", 5),
     ("تأجيل الموعد، ألغي الاجتماع، ألغت الحكومة القرار، وتراجعت عن وعدها", "breach", 4),
+    ("أُرجئت الانتخابات ثم أُرجئ الاقتراع، وتأجّل الافتتاح وتأجلت القمة، وقررت إرجاء القرار", "breach", 5),
     ("أكمل الجيش انسحابه وأنهى المهمة ورحل آخر جندي، وأقر البرلمان القانون وسلمت القوات مواقعها", "fulfil", 6),
     ("وسوف يغادر كما وعد الرئيس، وتنوي الحكومة", "future", 3),
 ]
@@ -146,6 +148,7 @@ ENGLISH_FALSE_FRIENDS = [
     ("Police opened fire; the actor passed away; it is completely false; pizza delivery.", "fulfil"),
     ("In May 2014 the group pledged allegiance; reporters asked.", "hedge"),
     ("The village lies near the border; he was dismissed from his job; it is made up of two parts.", "refute"),
+    ("Voters were put off by the noise.", "breach"),
 ]
 
 
@@ -155,6 +158,7 @@ ENGLISH_STILL_COUNTED = [
     ("The plans were planned; they may be late, it was reported; the committee committed to it.", "future", 3),
     ("They may not come, reports said, and he alleged it.", "hedge", 3),
     ("The troops remain; the ban remains in force; talks stalled.", "breach", 3),
+    ("The vote was rescheduled and the launch put off; the works are behind schedule and fell short.", "breach", 4),
     ("He dismissed the claims as lies; it is all made up.", "refute", 3),
 ]
 

@@ -36,6 +36,8 @@ PROMISE_FILES = {
     "test": REPO_ROOT / "tests" / "nlp" / "data" / "promises_test.jsonl",
     # Written later by another hand, none of whose topics the others share.
     "test-2": REPO_ROOT / "tests" / "nlp" / "data" / "promises_test_2.jsonl",
+    # Written blind by a third hand, to judge changes drawn from the second file's errors.
+    "test-3": REPO_ROOT / "tests" / "nlp" / "data" / "promises_test_3.jsonl",
 }
 # News-style claims with reports that confirm, refute (in words or only by the facts they give),
 # discuss or pass them by: FNC-1 and Baly hold few refutations (840 and 62 training pairs), all

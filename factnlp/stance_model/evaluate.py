@@ -1,6 +1,6 @@
 """Scores the shipped stance model on the public test splits through the product's predict().
 
-``python -m factnlp.stance_model.evaluate --dataset fnc1|baly|ans|promises[-2|-all] --json``: the last
+``python -m factnlp.stance_model.evaluate --dataset fnc1|baly|ans|promises[-2|-3|-all] --json``: the last
 line printed is a JSON object (macro_f1, accuracy, per_class_f1, pairs, seconds; fnc_score for
 FNC-1). Article sentence vectors come from the on-disk cache, as the matching pipeline passes
 them precomputed; claims are embedded per call. ``--throughput`` instead times raw-text pairs.
@@ -28,14 +28,16 @@ HIGH_CONFIDENCE = 0.8
 
 
 # The test split of each dataset: FNC-1 competition test, Baly fold 5, ANS test, our held-out
-# promises (the first 45, the 60 written later by another hand, and both).
+# promises (the first 45, the 60 written later by another hand, 60 more by a third, and all).
 TEST_SPLITS = {
     "fnc1": lambda: load_fnc1(split="test"),
     "baly": lambda: load_baly(folds=(5,)),
     "ans": lambda: load_ans(split="test"),
     "promises": lambda: load_promises(split="test"),
     "promises-2": lambda: load_promises(split="test-2"),
-    "promises-all": lambda: load_promises(split="test") + load_promises(split="test-2"),
+    "promises-3": lambda: load_promises(split="test-3"),
+    # 165 pairs since the sixteenth session; 105 (the first two files) before it.
+    "promises-all": lambda: load_promises(split="test") + load_promises(split="test-2") + load_promises(split="test-3"),
 }
 DATASETS = tuple(TEST_SPLITS)
 

@@ -57,7 +57,9 @@ def test_no_promise_outcome_carries_a_refuting_word():
 
 
 @pytest.mark.parametrize(
-    "path", [WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE, PROMISE_FILES["test-2"]], ids=["news", "outcomes", "held-out-2"]
+    "path",
+    [WRITTEN_NEWS_FILE, PROMISE_OUTCOMES_FILE, PROMISE_FILES["test-2"], PROMISE_FILES["test-3"]],
+    ids=["news", "outcomes", "held-out-2", "held-out-3"],
 )
 def test_written_texts_are_in_the_languages_their_rows_name(path):
     for row in _rows(path):
@@ -76,15 +78,24 @@ def test_half_the_written_refutations_carry_no_refuting_word():
     assert with_cue == {True: 80, False: 80}
 
 
-def test_the_second_held_out_promises_keep_two_outcomes_each_way_and_one_other_subject():
+@pytest.mark.parametrize("split", ["test-2", "test-3"])
+def test_the_later_held_out_promises_keep_two_outcomes_each_way_and_one_other_subject(split):
     assert_one_claim_per_topic_with_reports(
-        PROMISE_FILES["test-2"], topics=12, stances=["confirms", "confirms", "contradicts", "contradicts", "unrelated"]
+        PROMISE_FILES[split], topics=12, stances=["confirms", "confirms", "contradicts", "contradicts", "unrelated"]
     )
-    pairings = {(row["language"], row["article_language"]) for row in _rows(PROMISE_FILES["test-2"])}
+    pairings = {(row["language"], row["article_language"]) for row in _rows(PROMISE_FILES[split])}
     assert pairings == {("en", "en"), ("ar", "ar"), ("en", "ar"), ("ar", "en")}
 
 
-@pytest.mark.parametrize("split", ["test", "test-2"])
+def test_the_held_out_promise_files_share_no_topic_or_text():
+    seen: dict[str, str] = {}
+    for split in ("test", "test-2", "test-3"):
+        for row in _rows(PROMISE_FILES[split]):
+            for key in ("topic", "claim", "body"):
+                assert seen.setdefault(row[key], split) == split, (split, row[key])
+
+
+@pytest.mark.parametrize("split", ["test", "test-2", "test-3"])
 def test_no_training_example_shares_a_claim_topic_or_text_with_the_held_out_promises(split):
     held_out = _rows(PROMISE_FILES[split])
     held_out_claims_and_bodies = {row[key] for row in held_out for key in ("claim", "body")}

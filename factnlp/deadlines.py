@@ -718,3 +718,95 @@ def propose_follow_up(
     assert best.due_on is not None
     phrase = text[best.start : best.end].strip().rstrip(".,;:،")  # patterns may swallow a full stop
     return FollowUpProposal(due_on=best.due_on, phrase=phrase, rule=best.rule)
+
+
+# --- dates named in a text, for the stance features ----------------------------------
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A calendar date as a text names it: any of year, month and day may be missing."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+
+    def agrees_with(self, other: DateMention) -> bool:
+        """Whether the two can name the same date: a part known in both, and no such part differs."""
+        shared = [(a, b) for a, b in zip(self._parts(), other._parts(), strict=True) if a is not None and b is not None]
+        return bool(shared) and all(a == b for a, b in shared)
+
+    def compare(self, other: DateMention) -> int | None:
+        """-1, 0 or 1 as this date falls before, on or after ``other``; None when the text cannot tell.
+
+        A year known on one side only cannot be compared: "1 January" and "January 2027" may be
+        the same year or not.
+        """
+        if (self.year is None) != (other.year is None):
+            return None
+        for mine, theirs in zip(self._parts(), other._parts(), strict=True):
+            if mine is None and theirs is None:
+                continue
+            if mine is None or theirs is None:
+                return None
+            if mine != theirs:
+                return -1 if mine < theirs else 1
+        return 0
+
+    def _parts(self) -> tuple[int | None, int | None, int | None]:
+        return self.year, self.month, self.day
+
+
+# "may" and "march" are common words, abbreviations ("dec", "sept") too: trusted only beside a day,
+# and the two words also after a preposition or before a year.
+_EN_MONTHS_ALONE = [name for name in _EN_MONTHS_FULL if name not in ("may", "march")]
+
+
+def _mention_year(name: str) -> str:
+    return rf"(?:\s*,?\s*(?:(?:{_ar('عام|سنة')}|من\s+{_ar('عام')})\s+)?(?P<{name}>{_YEAR}))?"
+
+
+_DATE_MENTION = re.compile(
+    rf"(?<!\w)(?:the\s+)?(?:(?P<day>{_DAY})(?:st|nd|rd|th)?|(?P<first>{_ar('الأول')}))(?:\s+of)?\s*(?:من\s+)?"
+    rf"(?P<month>{_MONTH_ANY})\.?{_ALSO_MONTH}{_mention_year('year')}(?!\w)"
+    rf"|(?<!\w)(?P<month_first>{_EN_MONTH_ANY})\.?\s+(?:the\s+)?(?P<day_after>{_DAY})(?:st|nd|rd|th)?(?!\w)"
+    rf"(?:,?\s*(?P<year_after>{_YEAR}))?"
+    rf"|(?<!\w)(?:{_AR_CLITIC}(?:ب|ل|في\s+)?(?:شهر\s+)?)?(?P<month_alone>{_alternation(_EN_MONTHS_ALONE + _AR_MONTHS_FULL)})"
+    rf"{_ALSO_MONTH}{_mention_year('year_of_alone')}(?!\w)"
+    rf"|(?<!\w)(?:(?P<preposition>in|by|until|from|since|before|after|of|early|late|mid-?)\s+)?"
+    rf"(?P<word_month>may|march)(?:\s*,?\s*(?P<year_of_month>{_YEAR}))?(?!\w)"
+    # A bare four-digit number is as often a count ("2000 soldiers") as a year: only after a word
+    # that takes a year.
+    rf"|(?<!\w)(?:in|by|since|until|before|after|from|to|of|{_AR_CLITIC}(?:{_ar('عام|سنة|في|منذ|حتى|قبل|بعد|خلال|بحلول')}))\s+"
+    rf"(?P<year_alone>{_YEAR})(?![\w/.-])"
+)
+
+
+def date_mentions(normalised: str) -> tuple[DateMention, ...]:
+    """Dates named in search-normalised text (Arabic folded, digits Western, lower case).
+
+    Day and month ("14 April", "April 14", "الأول من تموز"), month alone ("in June", "في أيار"),
+    with a year where one follows, and years alone ("in 2025"). Weekdays and relative phrases
+    ("next month") are left out: without the day the text was written they name no date.
+    """
+    found = []
+    for match in _DATE_MENTION.finditer(normalised):
+        groups = match.groupdict()
+        if groups["month"]:
+            day = 1 if groups["first"] else int(groups["day"])
+            found.append(DateMention(_int(groups["year"]), _month_number(groups["month"]), day))
+        elif groups["month_first"]:
+            found.append(DateMention(_int(groups["year_after"]), _month_number(groups["month_first"]), int(groups["day_after"])))
+        elif groups["month_alone"]:
+            found.append(DateMention(_int(groups["year_of_alone"]), _month_number(groups["month_alone"]), None))
+        elif groups["word_month"]:
+            if groups["preposition"] or groups["year_of_month"]:
+                month = 5 if groups["word_month"] == "may" else 3
+                found.append(DateMention(_int(groups["year_of_month"]), month, None))
+        else:
+            found.append(DateMention(int(groups["year_alone"]), None, None))
+    return tuple(found)
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text else None

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
 
+from factnlp.deadlines import DateMention, date_mentions
 from factnlp.stance_model.lexicon import ANTONYMS, CUE_NAMES, cue_reader
 from factnlp.text import arabic_light_stem, detect_language, is_arabic_word, normalize_for_search, split_sentences
 
@@ -68,26 +69,37 @@ class PreparedText:
     title_count: int  # how many leading sentences come from the title
     tokens: tuple[frozenset[str], ...]
     numbers: tuple[frozenset[str], ...]
+    normalised: tuple[str, ...]  # search-normalised sentences, digits folded
     cues: np.ndarray  # (n, len(CUE_NAMES)) counts
     antonyms: np.ndarray  # (n, len(ANTONYMS), 2) bool: which side of each pair a sentence uses
     language: str
     word_count: int
+    _dates: dict[int, tuple[DateMention, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def dates(self, sentence: int) -> tuple[DateMention, ...]:
+        """Dates the sentence names, read when first asked for: only the closest sentences of
+        claims that name a date ever are, a small share of an article's."""
+        found = self._dates.get(sentence)
+        if found is None:
+            found = self._dates[sentence] = date_mentions(self.normalised[sentence])
+        return found
 
 
 def analyse_sentences(
     sentences: list[str],
-) -> tuple[list[frozenset[str]], list[frozenset[str]], np.ndarray, np.ndarray]:
-    """Tokens, numbers, cue counts and antonym sides of each sentence."""
+) -> tuple[list[frozenset[str]], list[frozenset[str]], list[str], np.ndarray, np.ndarray]:
+    """Tokens, numbers, normalised text, cue counts and antonym sides of each sentence."""
     reader = cue_reader()
-    tokens, numbers = [], []
+    tokens, numbers, normalised_sentences = [], [], []
     cues = np.zeros((len(sentences), len(CUE_NAMES)), dtype=np.float32)
     antonyms = np.zeros((len(sentences), len(ANTONYMS), 2), dtype=bool)
     for row, sentence in enumerate(sentences):
         normalised = _fold_digits(normalize_for_search(sentence))
         tokens.append(frozenset(content_tokens(normalised)))
         numbers.append(frozenset(_NUMBER.findall(normalised)))
+        normalised_sentences.append(normalised)
         reader.read(normalised, cues[row], antonyms[row])
-    return tokens, numbers, cues, antonyms
+    return tokens, numbers, normalised_sentences, cues, antonyms
 
 
 def article_sentences(*, title: str, body: str, language: str | None) -> tuple[list[str], int]:
@@ -105,7 +117,7 @@ def prepare_text(
     """Analyse sentences whose vectors are already known (from the pipeline or a cache)."""
     sentences = list(sentences[:MAX_SENTENCES])
     vectors = np.asarray(vectors[: len(sentences)], dtype=np.float32)
-    tokens, numbers, cues, antonyms = analyse_sentences(sentences)
+    tokens, numbers, normalised, cues, antonyms = analyse_sentences(sentences)
     if language is None:
         language = detect_language(" ".join(sentences[:5]), default="und")
     if word_count is None:
@@ -116,6 +128,7 @@ def prepare_text(
         title_count=title_count,
         tokens=tuple(tokens),
         numbers=tuple(numbers),
+        normalised=tuple(normalised),
         cues=cues,
         antonyms=antonyms,
         language=language,
@@ -165,6 +178,16 @@ def _names() -> list[str]:
         "future_claim_breach_top3",
         "future_claim_fulfil_top3",
     ]
+    # A promise names a date; a report of its breach often names another ("moved from 14 April
+    # to 22 September"), a report of its fulfilment the same one or an earlier one.
+    timing = [
+        "claim_dates",
+        "dates_same_top3",
+        "dates_other_top3",
+        "dates_later_top3",
+        "dates_earlier_top3",
+        "dates_moved_top3",
+    ]
     inference = [
         "nli_entails_best",
         "nli_contradicts_best",
@@ -174,7 +197,7 @@ def _names() -> list[str]:
         "nli_contradicts_title",
     ]
     dense = [f"best_x_claim_{i}" for i in range(EMBEDDING_DIM)] + [f"top3_x_claim_{i}" for i in range(EMBEDDING_DIM)]
-    return names + lexical + cue + polarity + inference + dense
+    return names + lexical + cue + polarity + timing + inference + dense
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(_names())
@@ -329,6 +352,11 @@ def pair_features_many(
         column += block.shape[1]
     out[:, column : column + len(polarity)] = np.column_stack(polarity)
     column += len(polarity)
+    for row, claim in enumerate(claims):
+        claim_dates = claim.dates(0)
+        evidence_dates = [article.dates(i) for i in top[row]] if claim_dates else []
+        out[row, column : column + TIMING_WIDTH] = timing_features(claim_dates, evidence_dates)
+    column += TIMING_WIDTH
     if inference is not None:
         out[:, column : column + 6] = _inference_features(claim_vectors, article, orders, inference)
     column += 6
@@ -336,6 +364,31 @@ def pair_features_many(
     out[:, column + EMBEDDING_DIM :] = article.vectors[top].mean(axis=1) * claim_vectors
     out[np.ix_(cross, [FEATURE_INDEX[name] for name in LEXICAL_FEATURES])] = np.nan
     return [(out[row], orders[row]) for row in range(m)]
+
+
+TIMING_WIDTH = 6
+
+
+def timing_features(claim_dates: tuple[DateMention, ...], evidence_dates: list[tuple[DateMention, ...]]) -> list[float]:
+    """How the dates of the claim's closest sentences stand to the claim's own (see FEATURE_NAMES).
+
+    Without a date in the claim there is nothing to compare: all but the count are missing.
+    """
+    if not claim_dates:
+        return [0.0] + [math.nan] * (TIMING_WIDTH - 1)
+    same = other = later = earlier = moved = False
+    for sentence in evidence_dates:
+        agreeing = [any(mention.agrees_with(date) for date in claim_dates) for mention in sentence]
+        same |= any(agreeing)
+        other |= not all(agreeing)
+        moved |= any(agreeing) and not all(agreeing)
+        for mention, agrees in zip(sentence, agreeing, strict=True):
+            if agrees:
+                continue
+            order = {mention.compare(date) for date in claim_dates}
+            later |= 1 in order
+            earlier |= -1 in order
+    return [float(len(claim_dates)), float(same), float(other), float(later), float(earlier), float(moved)]
 
 
 def _inference_features(claim_vectors, article: PreparedText, orders: np.ndarray, inference) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 from factnlp.embeddings import shared_embedder
 from factnlp.stance import STANCES, ArticleText, StanceResult
 from factnlp.stance_model.features import (
+    FEATURE_INDEX,
     FEATURE_NAMES,
     MAX_SENTENCES,
     PreparedText,
@@ -72,8 +73,12 @@ class StanceClassifier:
         self.temperature = float(card["calibration"]["temperature"])
         self.bias = np.asarray(card["calibration"]["bias"], dtype=np.float64)
         self.offsets = np.asarray(card["decision_offsets"], dtype=np.float64)
-        if list(card["feature_names"]) != list(FEATURE_NAMES):
-            raise ValueError("stance artifact was trained with other features than this code computes")
+        unknown = sorted(set(card["feature_names"]) - set(FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"stance artifact was trained with features this code does not compute: {unknown[:5]}")
+        # An artifact trained before a feature was added reads its own columns of the rows.
+        names = list(card["feature_names"])
+        self.columns = None if names == list(FEATURE_NAMES) else np.array([FEATURE_INDEX[n] for n in names])
 
     @classmethod
     def load(cls, path: Path) -> StanceClassifier:
@@ -100,6 +105,8 @@ class StanceClassifier:
         return np.asarray(self.sentence_inference.predict(rows, num_threads=1))
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
+        if self.columns is not None:
+            rows = rows[:, self.columns]
         scores = [
             np.asarray(booster.predict(rows, raw_score=True, num_threads=1), dtype=np.float64).reshape(
                 len(rows), len(STANCES)

@@ -126,6 +126,29 @@ def reference_pair_features(
         is_future * float(top_cues[breach]),
         is_future * float(top_cues[fulfil]),
     ]
+    claim_dates = claim.dates(0)
+    if claim_dates:
+
+        def agrees(mention) -> bool:
+            return any(mention.agrees_with(date) for date in claim_dates)
+
+        evidence = [mention for i in top for mention in article.dates(i)]
+        others = [mention for mention in evidence if not agrees(mention)]
+        values += [
+            float(len(claim_dates)),
+            float(any(agrees(mention) for mention in evidence)),
+            float(bool(others)),
+            float(any(mention.compare(date) == 1 for mention in others for date in claim_dates)),
+            float(any(mention.compare(date) == -1 for mention in others for date in claim_dates)),
+            float(
+                any(
+                    any(agrees(m) for m in article.dates(i)) and not all(agrees(m) for m in article.dates(i))
+                    for i in top
+                )
+            ),
+        ]
+    else:
+        values += [0.0] + [math.nan] * 5
     if inference is not None:
         read = list(dict.fromkeys([int(i) for i in top] + list(range(article.title_count))))
         probabilities = inference(pair_vectors(article.vectors[read], claim_vector))

@@ -216,3 +216,45 @@ def test_a_claim_made_at_the_end_of_the_calendar_gets_no_date_past_it(text: str)
     proposal = propose_follow_up(text=text, made_on=date(9999, 12, 30))
 
     assert proposal is None or proposal.due_on >= date(9999, 12, 30)
+
+
+# --- dates named in a text (the stance features' timing) -----------------------------
+
+# (text, the dates it names as (year, month, day))
+MENTIONS = [
+    ("The referendum was moved from 14 April to 22 September.", [(None, 4, 14), (None, 9, 22)]),
+    ("Lawmakers moved the ban from 1 January to January 2027.", [(None, 1, 1), (2027, 1, None)]),
+    ("Shares began trading on June 18, 2025.", [(2025, 6, 18)]),
+    ("Visitors in 2025 fell; 2000 soldiers left.", [(2025, None, None)]),
+    ("Rates may rise in March; a march on May Day; by May 2024.", [(None, 3, None), (2024, 5, None)]),
+    ("The report is out in June and the vote on 3 May.", [(None, 6, None), (None, 5, 3)]),
+    ("إعادة الافتتاح المقررة في أيار أُرجئت إلى كانون الأول", [(None, 5, None), (None, 12, None)]),
+    ("كان مقرراً في الأول من تموز، ويجري في 14 نيسان (أبريل) 2025 وعام 2024", [(None, 7, 1), (2025, 4, 14), (2024, None, None)]),
+    ("لا تاريخ هنا، وعدد الجنود 2000", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MENTIONS)
+def test_dates_named_in_a_text(text, expected):
+    from factnlp.deadlines import date_mentions
+    from factnlp.stance_model.features import _fold_digits
+    from factnlp.text import normalize_for_search
+
+    found = date_mentions(_fold_digits(normalize_for_search(text)))
+    assert [(m.year, m.month, m.day) for m in found] == expected
+
+
+def test_dates_agree_where_their_known_parts_do_and_compare_only_where_the_text_tells():
+    from factnlp.deadlines import DateMention
+
+    first_january, january_2027 = DateMention(None, 1, 1), DateMention(2027, 1, None)
+    april_14, september_22 = DateMention(None, 4, 14), DateMention(None, 9, 22)
+    assert first_january.agrees_with(january_2027)  # the same month, no part differs
+    assert not april_14.agrees_with(september_22)
+    assert not DateMention(2025, None, None).agrees_with(DateMention(2026, 4, 3))
+    assert september_22.compare(april_14) == 1 and april_14.compare(september_22) == -1
+    assert DateMention(None, 4, None).compare(DateMention(None, 4, 30)) is None  # "April" vs "30 April"
+    assert january_2027.compare(first_january) is None  # the year is known on one side only
+    assert DateMention(2026, None, None).compare(DateMention(2025, 12, 31)) == 1
+    assert DateMention(2025, None, None).compare(DateMention(2025, 12, 31)) is None
+    assert DateMention(2026, 1, None).compare(DateMention(2025, 12, 31)) == 1

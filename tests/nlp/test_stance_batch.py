@@ -53,17 +53,26 @@ ARTICLES = [
     ),
     ArticleText(title="", body="Rates rose 2.5% in March. The bank denied it would cut them.", language="en"),
     ArticleText(title="One line", body="", language="en"),
+    # Dates beyond a claim's three closest sentences must not count as its evidence's dates.
+    ArticleText(
+        title="Last peacekeepers leave Kazakhstan",
+        body="The last troops left Kazakhstan on 19 January 2022, the ministry said. "
+        "Their withdrawal was completed ahead of schedule. Officials thanked the soldiers. "
+        "Tickets for the cup final went on sale in June 2021.",
+        language="en",
+    ),
 ]
 
 
-@pytest.mark.parametrize("article", ARTICLES, ids=["en-breach", "ar-fulfil", "no-title", "title-only"])
+@pytest.mark.parametrize("article", ARTICLES, ids=["en-breach", "ar-fulfil", "no-title", "title-only", "far-dates"])
 def test_vectorised_features_reproduce_the_pair_by_pair_oracle(model, article):
     from factnlp.stance_model.features import pair_features_many
     from tests.nlp.reference_features import reference_pair_features
 
     prepared, _ = model.prepare_article(article)
     claims = [model.prepare_claim(text, language=language) for text, language in CLAIMS] + [
-        model.prepare_claim("Interest rates will not rise above 2.5% in March.", language="en")
+        model.prepare_claim("Interest rates will not rise above 2.5% in March.", language="en"),
+        model.prepare_claim("The last troops will leave Kazakhstan by 19 January 2022.", language="en"),
     ]
     inference_calls = []
 

@@ -232,3 +232,41 @@ def test_an_ensemble_member_that_does_not_match_its_checksum_is_refused(tmp_path
 
     with pytest.raises(ValueError, match="checksum"):
         StanceClassifier.load(path)
+
+
+def test_timing_features_read_a_moved_date_a_kept_one_and_an_earlier_one():
+    from factnlp.deadlines import DateMention
+    from factnlp.stance_model.features import timing_features
+
+    april_14, may_1 = DateMention(None, 4, 14), DateMention(None, 5, 1)
+    moved = timing_features((april_14,), [(april_14, DateMention(None, 9, 22)), ()])
+    assert moved == [1.0, 1.0, 1.0, 1.0, 0.0, 1.0]  # count, same, other, later, earlier, moved
+    assert timing_features((may_1,), [(), (may_1,)]) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    early = timing_features((DateMention(None, 3, None),), [(DateMention(None, 2, 21),)])
+    assert early == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    # The same date and a later one in different sentences is no move.
+    assert timing_features((may_1,), [(may_1,), (DateMention(None, 6, 2),)])[5] == 0.0
+    undated = timing_features((), [(may_1,)])
+    assert undated[0] == 0.0 and np.isnan(undated[1:]).all()
+
+
+def test_an_artifact_trained_on_fewer_features_reads_its_own_columns(tmp_path):
+    import lightgbm
+
+    names = [name for name in FEATURE_NAMES if not name.startswith("dates_")]
+    rng = np.random.default_rng(4)
+    train_rows = rng.random((120, len(names)))
+    params = {"objective": "multiclass", "num_class": len(STANCES), "verbosity": -1, "seed": 4, "num_threads": 1}
+    booster = lightgbm.train(params, lightgbm.Dataset(train_rows, np.arange(120) % len(STANCES), feature_name=names), 3)
+    path, _ = _write_ensemble_card(tmp_path, [booster])
+    card = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(card | {"feature_names": names}), encoding="utf-8")
+    rows = rng.random((5, len(FEATURE_NAMES)))
+
+    classifier = StanceClassifier.load(path)
+
+    own_columns = rows[:, [FEATURE_NAMES.index(name) for name in names]]
+    assert np.allclose(classifier.raw_scores(rows), booster.predict(own_columns, raw_score=True))
+    path.write_text(json.dumps(card | {"feature_names": names + ["a_feature_never_computed"]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="a_feature_never_computed"):
+        StanceClassifier.load(path)

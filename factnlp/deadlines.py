@@ -796,7 +796,9 @@ def date_mentions(normalised: str) -> tuple[DateMention, ...]:
             day = 1 if groups["first"] else int(groups["day"])
             found.append(DateMention(_int(groups["year"]), _month_number(groups["month"]), day))
         elif groups["month_first"]:
-            found.append(DateMention(_int(groups["year_after"]), _month_number(groups["month_first"]), int(groups["day_after"])))
+            found.append(
+                DateMention(_int(groups["year_after"]), _month_number(groups["month_first"]), int(groups["day_after"]))
+            )
         elif groups["month_alone"]:
             found.append(DateMention(_int(groups["year_of_alone"]), _month_number(groups["month_alone"]), None))
         elif groups["word_month"]:

@@ -136,6 +136,18 @@ def prepare_text(
     )
 
 
+# A promise names a date; a report of its breach often names another ("moved from 14 April to
+# 22 September"), a report of its fulfilment the same one or an earlier one.
+TIMING_FEATURES: tuple[str, ...] = (
+    "claim_dates",
+    "dates_same_top3",
+    "dates_other_top3",
+    "dates_later_top3",
+    "dates_earlier_top3",
+    "dates_moved_top3",
+)
+
+
 def _names() -> list[str]:
     names = [
         "sim_max",
@@ -178,16 +190,7 @@ def _names() -> list[str]:
         "future_claim_breach_top3",
         "future_claim_fulfil_top3",
     ]
-    # A promise names a date; a report of its breach often names another ("moved from 14 April
-    # to 22 September"), a report of its fulfilment the same one or an earlier one.
-    timing = [
-        "claim_dates",
-        "dates_same_top3",
-        "dates_other_top3",
-        "dates_later_top3",
-        "dates_earlier_top3",
-        "dates_moved_top3",
-    ]
+    timing = list(TIMING_FEATURES)
     inference = [
         "nli_entails_best",
         "nli_contradicts_best",
@@ -255,8 +258,11 @@ def pair_features_many(
     article: PreparedText,
     *,
     inference: Callable[[np.ndarray], np.ndarray] | None = None,
+    timing: bool = True,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Feature rows of several claims against one article, computed as arrays over the claims.
+
+    ``timing=False`` leaves the date features missing, for a model trained before them.
 
     The pipeline scores about ten candidate claims per article, so per-article work (token
     unions, document centroid) is done once and the sentence-level inference is one call.
@@ -352,7 +358,7 @@ def pair_features_many(
         column += block.shape[1]
     out[:, column : column + len(polarity)] = np.column_stack(polarity)
     column += len(polarity)
-    for row, claim in enumerate(claims):
+    for row, claim in enumerate(claims if timing else ()):
         claim_dates = claim.dates(0)
         evidence_dates = [article.dates(i) for i in top[row]] if claim_dates else []
         out[row, column : column + TIMING_WIDTH] = timing_features(claim_dates, evidence_dates)
@@ -366,7 +372,7 @@ def pair_features_many(
     return [(out[row], orders[row]) for row in range(m)]
 
 
-TIMING_WIDTH = 6
+TIMING_WIDTH = len(TIMING_FEATURES)
 
 
 def timing_features(claim_dates: tuple[DateMention, ...], evidence_dates: list[tuple[DateMention, ...]]) -> list[float]:

@@ -24,6 +24,7 @@ from factnlp.stance_model.features import (
     FEATURE_INDEX,
     FEATURE_NAMES,
     MAX_SENTENCES,
+    TIMING_FEATURES,
     PreparedText,
     article_sentences,
     pair_features_many,
@@ -79,6 +80,7 @@ class StanceClassifier:
         # An artifact trained before a feature was added reads its own columns of the rows.
         names = list(card["feature_names"])
         self.columns = None if names == list(FEATURE_NAMES) else np.array([FEATURE_INDEX[n] for n in names])
+        self.reads_dates = bool(set(names) & set(TIMING_FEATURES))
 
     @classmethod
     def load(cls, path: Path) -> StanceClassifier:
@@ -262,7 +264,7 @@ class TrainedStanceModel:
     def _score_many(self, claims: list[PreparedText], article: PreparedText) -> tuple[list[np.ndarray], np.ndarray]:
         """(each claim's article sentences, closest first; calibrated probabilities, one row per claim)."""
         inference = self.classifier.infer_sentences if self.classifier.sentence_inference is not None else None
-        features = pair_features_many(claims, article, inference=inference)
+        features = pair_features_many(claims, article, inference=inference, timing=self.classifier.reads_dates)
         probabilities = self.classifier.probabilities(np.vstack([row.reshape(1, -1) for row, _ in features]))
         return [order for _, order in features], probabilities
 

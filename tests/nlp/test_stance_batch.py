@@ -88,3 +88,17 @@ def test_vectorised_features_reproduce_the_pair_by_pair_oracle(model, article):
         )
         assert np.array_equal(order, expected_order)
         assert np.allclose(row, expected_row, equal_nan=True, atol=1e-5)
+
+
+def test_date_features_are_left_missing_for_a_model_that_does_not_read_them(model):
+    from factnlp.stance_model.features import FEATURE_INDEX, TIMING_FEATURES, pair_features_many
+
+    prepared, _ = model.prepare_article(ARTICLES[-1])
+    claims = [model.prepare_claim("The last troops will leave Kazakhstan by 19 January 2022.", language="en")]
+    columns = [FEATURE_INDEX[name] for name in TIMING_FEATURES]
+    ((with_dates, _),) = pair_features_many(claims, prepared)
+    ((without, _),) = pair_features_many(claims, prepared, timing=False)
+    assert with_dates[FEATURE_INDEX["dates_same_top3"]] == 1.0
+    assert np.isnan(without[columns]).all()
+    others = np.setdiff1d(np.arange(len(with_dates)), columns)
+    assert np.array_equal(with_dates[others], without[others], equal_nan=True)

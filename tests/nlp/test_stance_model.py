@@ -16,7 +16,7 @@ from factnlp.stance_model.datasets import load_jsonl_pairs
 from factnlp.stance_model.features import FEATURE_NAMES
 from factnlp.stance_model.lexicon import count_cues
 from factnlp.stance_model.metrics import fnc_score, macro_f1
-from factnlp.stance_model.model import StanceClassifier, TrainedStanceModel
+from factnlp.stance_model.model import DEFAULT_ARTIFACT, StanceClassifier, TrainedStanceModel
 from factnlp.text import normalize_for_search
 
 PROMISES_TEST = Path(__file__).parent / "data" / "promises_test.jsonl"
@@ -257,7 +257,9 @@ def test_timing_features_read_a_moved_date_a_kept_one_and_an_earlier_one():
 def test_an_artifact_trained_on_fewer_features_reads_its_own_columns(tmp_path):
     import lightgbm
 
-    names = [name for name in FEATURE_NAMES if not name.startswith("dates_")]
+    from factnlp.stance_model.features import TIMING_FEATURES
+
+    names = [name for name in FEATURE_NAMES if name not in TIMING_FEATURES]
     rng = np.random.default_rng(4)
     train_rows = rng.random((120, len(names)))
     params = {"objective": "multiclass", "num_class": len(STANCES), "verbosity": -1, "seed": 4, "num_threads": 1}
@@ -271,6 +273,7 @@ def test_an_artifact_trained_on_fewer_features_reads_its_own_columns(tmp_path):
 
     own_columns = rows[:, [FEATURE_NAMES.index(name) for name in names]]
     assert np.allclose(classifier.raw_scores(rows), booster.predict(own_columns, raw_score=True))
+    assert not classifier.reads_dates and not StanceClassifier.load(DEFAULT_ARTIFACT).reads_dates
     path.write_text(json.dumps(card | {"feature_names": names + ["a_feature_never_computed"]}), encoding="utf-8")
     with pytest.raises(ValueError, match="a_feature_never_computed"):
         StanceClassifier.load(path)

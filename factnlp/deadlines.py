@@ -274,7 +274,30 @@ def _after_horizon(match: re.Match[str], made_on: date, horizon: int) -> date:
 # Explicit dates -------------------------------------------------------------------
 
 _ALSO_MONTH = rf"(?:\s*[/(]\s*(?:{_MONTH_ANY})\s*\)?)?"  # "19 كانون الثاني (يناير)"
-_YEAR_AFTER_MONTH = rf"(?:\s*,?\s*(?:(?:عام|سنة|من\s+عام)\s+)?(?P<year>{_YEAR}))?"
+
+
+def _year_after_month(group: str) -> str:
+    return rf"(?:\s*,?\s*(?:(?:{_ar('عام|سنة')}|من\s+{_ar('عام')})\s+)?(?P<{group}>{_YEAR}))?"
+
+
+_YEAR_AFTER_MONTH = _year_after_month("year")
+
+
+def _day_then_month(*, year: str, first_of: bool = False) -> str:
+    """ "19 January", "the 19th of January", "19 كانون الثاني (يناير) 2023"; with ``first_of``
+    also "الأول من تموز" (the first of July)."""
+    day = rf"(?P<day>{_DAY})(?:st|nd|rd|th)?"
+    if first_of:
+        day = rf"(?:{day}|(?P<first>{_ar('الأول')}))"
+    return rf"(?<!\w)(?:the\s+)?{day}(?:\s+of)?\s*(?:من\s+)?(?P<month>{_MONTH_ANY})\.?{_ALSO_MONTH}{year}(?!\w)"
+
+
+def _month_then_day(*, month: str, day: str, year: str) -> str:
+    """ "January 19", "Jan. 19th, 2023" (English only)."""
+    return (
+        rf"(?<!\w)(?P<{month}>{_EN_MONTH_ANY})\.?\s+(?:the\s+)?(?P<{day}>{_DAY})(?:st|nd|rd|th)?(?!\w)"
+        rf"(?:,?\s*(?P<{year}>{_YEAR}))?"
+    )
 
 
 def _resolve_explicit(match: re.Match[str], made_on: date, _horizon: int) -> date | None:
@@ -296,22 +319,8 @@ _EXPLICIT_RULES = [
         _compile(r"(?<![\d/.])(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>\d{4})(?![\d/.])"),
         _resolve_explicit,
     ),
-    _Rule(
-        "explicit_date",
-        _compile(
-            rf"(?<!\w)(?:the\s+)?(?P<day>{_DAY})(?:st|nd|rd|th)?(?:\s+of)?\s*(?:من\s+)?"
-            rf"(?P<month>{_MONTH_ANY})\.?{_ALSO_MONTH}{_YEAR_AFTER_MONTH}(?!\w)"
-        ),
-        _resolve_explicit,
-    ),
-    _Rule(
-        "explicit_date",
-        _compile(
-            rf"(?<!\w)(?P<month>{_EN_MONTH_ANY})\.?\s+(?:the\s+)?(?P<day>{_DAY})(?:st|nd|rd|th)?(?!\w)"
-            rf"(?:,?\s*(?P<year>{_YEAR}))?"
-        ),
-        _resolve_explicit,
-    ),
+    _Rule("explicit_date", _compile(_day_then_month(year=_YEAR_AFTER_MONTH)), _resolve_explicit),
+    _Rule("explicit_date", _compile(_month_then_day(month="month", day="day", year="year")), _resolve_explicit),
 ]
 
 # Ends of periods ------------------------------------------------------------------
@@ -762,23 +771,22 @@ class DateMention:
 _EN_MONTHS_ALONE = [name for name in _EN_MONTHS_FULL if name not in ("may", "march")]
 
 
-def _mention_year(name: str) -> str:
-    return rf"(?:\s*,?\s*(?:(?:{_ar('عام|سنة')}|من\s+{_ar('عام')})\s+)?(?P<{name}>{_YEAR}))?"
-
-
 _DATE_MENTION = re.compile(
-    rf"(?<!\w)(?:the\s+)?(?:(?P<day>{_DAY})(?:st|nd|rd|th)?|(?P<first>{_ar('الأول')}))(?:\s+of)?\s*(?:من\s+)?"
-    rf"(?P<month>{_MONTH_ANY})\.?{_ALSO_MONTH}{_mention_year('year')}(?!\w)"
-    rf"|(?<!\w)(?P<month_first>{_EN_MONTH_ANY})\.?\s+(?:the\s+)?(?P<day_after>{_DAY})(?:st|nd|rd|th)?(?!\w)"
-    rf"(?:,?\s*(?P<year_after>{_YEAR}))?"
-    rf"|(?<!\w)(?:{_AR_CLITIC}(?:ب|ل|في\s+)?(?:شهر\s+)?)?(?P<month_alone>{_alternation(_EN_MONTHS_ALONE + _AR_MONTHS_FULL)})"
-    rf"{_ALSO_MONTH}{_mention_year('year_of_alone')}(?!\w)"
-    rf"|(?<!\w)(?:(?P<preposition>in|by|until|from|since|before|after|of|early|late|mid-?)\s+)?"
-    rf"(?P<word_month>may|march)(?:\s*,?\s*(?P<year_of_month>{_YEAR}))?(?!\w)"
-    # A bare four-digit number is as often a count ("2000 soldiers") as a year: only after a word
-    # that takes a year.
-    rf"|(?<!\w)(?:in|by|since|until|before|after|from|to|of|{_AR_CLITIC}(?:{_ar('عام|سنة|في|منذ|حتى|قبل|بعد|خلال|بحلول')}))\s+"
-    rf"(?P<year_alone>{_YEAR})(?![\w/.-])"
+    "|".join(
+        [
+            _day_then_month(year=_year_after_month("year"), first_of=True),
+            _month_then_day(month="month_first", day="day_after", year="year_after"),
+            rf"(?<!\w)(?:{_AR_CLITIC}(?:ب|ل|في\s+)?(?:شهر\s+)?)?"
+            rf"(?P<month_alone>{_alternation(_EN_MONTHS_ALONE + _AR_MONTHS_FULL)})"
+            rf"{_ALSO_MONTH}{_year_after_month('year_of_alone')}(?!\w)",
+            rf"(?<!\w)(?:(?P<preposition>in|by|until|from|since|before|after|of|early|late|mid-?)\s+)?"
+            rf"(?P<word_month>may|march)(?:\s*,?\s*(?P<year_of_month>{_YEAR}))?(?!\w)",
+            # A bare four-digit number is as often a count ("2000 soldiers") as a year: only after
+            # a word that takes a year.
+            rf"(?<!\w)(?:in|by|since|until|before|after|from|to|of|"
+            rf"{_AR_CLITIC}(?:{_ar('عام|سنة|في|منذ|حتى|قبل|بعد|خلال|بحلول')}))\s+(?P<year_alone>{_YEAR})(?![\w/.-])",
+        ]
+    )
 )
 
 

@@ -146,6 +146,7 @@ TIMING_FEATURES: tuple[str, ...] = (
     "dates_earlier_top3",
     "dates_moved_top3",
 )
+TIMING_WIDTH = len(TIMING_FEATURES)
 
 
 def _names() -> list[str]:
@@ -370,9 +371,6 @@ def pair_features_many(
     out[:, column + EMBEDDING_DIM :] = article.vectors[top].mean(axis=1) * claim_vectors
     out[np.ix_(cross, [FEATURE_INDEX[name] for name in LEXICAL_FEATURES])] = np.nan
     return [(out[row], orders[row]) for row in range(m)]
-
-
-TIMING_WIDTH = len(TIMING_FEATURES)
 
 
 def timing_features(claim_dates: tuple[DateMention, ...], evidence_dates: list[tuple[DateMention, ...]]) -> list[float]:

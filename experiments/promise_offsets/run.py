@@ -7,7 +7,8 @@ training's own ``tune_offsets``) on the shipped model's verdicts for our 180 pro
 examples, which it never learnt, then applied once to the 105 held-out promise pairs.
 
 ``python -m experiments.promise_offsets.run`` (from the repository root): prints the tuned
-offsets, then one JSON line per held-out set with the shipped offsets and with the tuned ones.
+offsets, the shipped model's scores on the 180 outcome examples, then one JSON line per held-out
+set with the shipped offsets and with the tuned ones.
 """
 
 from __future__ import annotations
@@ -67,9 +68,13 @@ def score(name: str, gold: list[str], predicted: list[str]) -> dict:
 def main() -> None:
     model = TrainedStanceModel()
     tuning = load_promise_outcomes()
-    probabilities, _ = verdicts(model, tuning)
+    probabilities, tuning_contexts = verdicts(model, tuning)
     labels = np.array([STANCES.index(pair.stance) for pair in tuning])
     tuned = tune_offsets(probabilities, labels, np.array(["outcomes"] * len(tuning)))
+    # How the shipped decision reads the tuning set itself: outcomes told in other words, often
+    # without the cue words the held-out files' reports carry.
+    shipped_on_tuning = decide(model, probabilities, tuning_contexts, model.classifier.offsets)
+    print(json.dumps({"dataset": "outcomes", **score("shipped", [p.stance for p in tuning], shipped_on_tuning)}))
     print(
         json.dumps(
             {
